@@ -1,0 +1,58 @@
+#pragma once
+// Issues certificates under one CA: checks the request against the issuer, builds the TBS with a
+// fresh serial reserved in a SerialRegistry, signs through the Signer, and checks the result.
+#include <functional>
+#include <optional>
+
+#include "core/ca/signer.hpp"
+#include "core/x509/builder.hpp"
+#include "core/x509/certificate.hpp"
+#include "core/x509/profile.hpp"
+
+namespace pkictl::ca {
+
+/** Where serials are made unique: the store for the server, the root's ledger offline. */
+class SerialRegistry {
+ public:
+  virtual ~SerialRegistry() = default;
+  /** Claims `serial` for this issuer. Errors: Conflict if it was used before. */
+  [[nodiscard]] virtual Result<void> reserve(const util::Bytes& serial) = 0;
+};
+
+class Issuer final {
+ public:
+  /** An issuer whose certificate is `ca_cert`, signing with `signer` (must hold its key). */
+  Issuer(x509::Certificate ca_cert, const Signer& signer) : m_cert(std::move(ca_cert)), m_signer(signer) {}
+
+  /**
+   * Issues `spec` for `subject_key`. Refuses a validity outside the issuer's own
+   * (InvalidArgument), a serial collision after retries (Conflict), a signature that does not
+   * verify with the issuer certificate's key (Crypto).
+   */
+  [[nodiscard]] Result<x509::Certificate> issue(const x509::CertificateSpec& spec,
+                                                const crypto::PublicKey& subject_key,
+                                                SerialRegistry& serials) const;
+
+  /** A self-signed certificate for `signer`'s own key (a root). */
+  [[nodiscard]] static Result<x509::Certificate> self_sign(const x509::CertificateSpec& spec, const Signer& signer,
+                                                           SerialRegistry& serials);
+
+  const x509::Certificate& certificate() const { return m_cert; }
+  /** Does the signer hold the private key of the issuer certificate? */
+  bool key_matches() const { return m_signer.public_key().equals(m_cert.public_key()); }
+
+ private:
+  x509::Certificate m_cert;
+  const Signer& m_signer;
+};
+
+/** A registry that only checks a set in memory (tests, one-off tools). */
+class MemorySerialRegistry final : public SerialRegistry {
+ public:
+  [[nodiscard]] Result<void> reserve(const util::Bytes& serial) override;
+
+ private:
+  std::vector<util::Bytes> m_used;
+};
+
+}  // namespace pkictl::ca

@@ -1,0 +1,258 @@
+#include "core/ca/offline_ca.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/ca/issuer.hpp"
+#include "core/policy/key_policy.hpp"
+#include "core/util/atomic_file.hpp"
+#include "core/x509/csr.hpp"
+#include "core/x509/name.hpp"
+
+namespace pkictl::ca {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr unsigned key_file_mode = 0600;
+constexpr unsigned public_file_mode = 0644;
+
+/** The root's ledger (ledger.jsonl): every certificate it signed, so a serial is never reused. */
+class LedgerSerialRegistry final : public SerialRegistry {
+ public:
+  explicit LedgerSerialRegistry(fs::path path) : m_path(std::move(path)) {}
+  Result<void> reserve(const util::Bytes& serial) override {
+    const std::string hex = util::to_hex(serial);
+    auto data = util::read_file(m_path);
+    if (!data && data.error().kind != ErrorKind::NotFound) return fail(std::move(data).error());
+    if (data && data->find("\"serial\":\"" + hex + "\"") != std::string::npos)
+      return fail(ErrorKind::Conflict, "serial " + hex + " is already in " + m_path.string());
+    return {};
+  }
+
+ private:
+  fs::path m_path;
+};
+
+Result<void> append_ledger(const fs::path& root_dir, const json& entry) {
+  const fs::path path = root_dir / ledger_file;
+  auto data = util::read_file(path);
+  std::string text;
+  if (data) text = std::move(*data);
+  else if (data.error().kind != ErrorKind::NotFound) return fail(std::move(data).error());
+  text += entry.dump() + "\n";
+  util::WriteOptions opts;
+  opts.mode = public_file_mode;
+  opts.replace = true;
+  return util::write_file_atomic(path, text, opts);
+}
+
+Result<WrittenFile> write_output(const fs::path& path, std::string_view data, unsigned mode, bool force) {
+  util::WriteOptions opts;
+  opts.mode = mode;
+  opts.replace = force;
+  PKI_TRY(util::write_file_atomic(path, data, opts));
+  return WrittenFile{path, crypto::sha256_hex(data)};
+}
+
+json certificate_record(const x509::Certificate& c) {
+  return {{"subject", c.subject_text()},
+          {"issuer", c.issuer_text()},
+          {"serial", c.serial_hex()},
+          {"not_before", util::format_time(c.not_before())},
+          {"not_after", util::format_time(c.not_after())},
+          {"sha256_fingerprint", crypto::fingerprint_text(c.fingerprint())},
+          {"spki_sha256", util::to_hex(c.public_key().fingerprint())}};
+}
+
+json files_record(const std::vector<WrittenFile>& files) {
+  json j = json::object();
+  for (const auto& f : files) j[f.path.filename().string()] = {{"sha256", f.sha256}};
+  return j;
+}
+
+/** Refuses to start when any output exists, so a run never leaves a mix of old and new files. */
+Result<void> refuse_existing(const std::vector<fs::path>& paths, bool force) {
+  if (force) return {};
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (fs::exists(p, ec))
+      return fail(ErrorKind::Conflict, p.string() + " already exists (use --force to replace it, or choose another --out)");
+  }
+  return {};
+}
+
+Result<void> check_valid_now(const x509::Certificate& c, TimePoint now, std::string_view what) {
+  if (now < c.not_before())
+    return fail(ErrorKind::InvalidArgument, std::string(what) + " is not valid until " + util::format_time(c.not_before()) +
+                                                " (check the clock of this machine)");
+  if (now >= c.not_after())
+    return fail(ErrorKind::InvalidArgument, std::string(what) + " expired on " + util::format_time(c.not_after()) +
+                                                "; it can no longer sign (rotate the root)");
+  return {};
+}
+
+Result<std::vector<x509::NameSubtree>> subtrees(const std::vector<std::string>& values, x509::GeneralNameType type) {
+  std::vector<x509::NameSubtree> out;
+  for (const auto& v : values) {
+    x509::NameSubtree st{type, v};
+    PKI_TRY(x509::to_openssl(st));  // validates the syntax now, with a clear error
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<crypto::PrivateKey> load_private_key(const fs::path& path, const Secret& passphrase) {
+  PKI_TRY_ASSIGN(auto pem, util::read_file(path));
+  auto key = crypto::PrivateKey::from_pem(pem, &passphrase);
+  if (!key) return fail(std::move(key.error().context(path.string())));
+  return key;
+}
+
+Result<RootInitResult> root_init(const RootInitParams& p, const Secret& passphrase, const Clock& clock) {
+  PKI_TRY_ASSIGN(auto subject_der, x509::parse_name(p.subject));
+  if (p.path_len && *p.path_len < 0) return fail(ErrorKind::InvalidArgument, "--pathlen must be 0 or more");
+  if (passphrase.empty()) return fail(ErrorKind::BadPassphrase, "an empty passphrase cannot protect the root key");
+  const fs::path key_path = p.out_dir / root_key_file, cert_path = p.out_dir / root_cert_file,
+                 record_path = p.out_dir / root_record_file;
+  PKI_TRY(refuse_existing({key_path, cert_path, record_path}, p.force));
+  PKI_TRY(util::ensure_directory(p.out_dir, 0700));
+
+  PKI_TRY_ASSIGN(auto key, crypto::PrivateKey::generate(p.key_type));
+  PKI_TRY_ASSIGN(auto key_pem, key.to_encrypted_pem(passphrase));
+  x509::CertificateSpec spec;
+  spec.subject_der = subject_der;
+  spec.basic_constraints = x509::BasicConstraints{true, p.path_len};
+  spec.key_usage = x509::KeyCertSign | x509::CrlSign;
+  spec.not_before = clock.now();
+  spec.not_after = spec.not_before + p.validity;
+  KeySigner signer(std::move(key));
+  LedgerSerialRegistry serials(p.out_dir / ledger_file);
+  PKI_TRY_ASSIGN(auto cert, Issuer::self_sign(spec, signer, serials));
+
+  RootInitResult out{cert, {}};
+  // The key first: a root certificate without its key would be useless.
+  PKI_TRY_ASSIGN(auto kf, write_output(key_path, key_pem, key_file_mode, p.force));
+  out.files.push_back(kf);
+  PKI_TRY_ASSIGN(auto cf, write_output(cert_path, cert.pem(), public_file_mode, p.force));
+  out.files.push_back(cf);
+  const json record = {
+      {"operation", "root init"},
+      {"tool", std::string("pkictl ") + PKICTL_VERSION},
+      {"time", util::format_time(clock.now())},
+      {"parameters",
+       {{"subject", p.subject},
+        {"key_type", crypto::to_string(p.key_type)},
+        {"validity", util::format_duration(p.validity)},
+        {"path_len", p.path_len ? json(*p.path_len) : json(nullptr)}}},
+      {"certificate", certificate_record(cert)},
+      {"files", files_record(out.files)},
+  };
+  PKI_TRY_ASSIGN(auto rf, write_output(record_path, record.dump(2) + "\n", public_file_mode, p.force));
+  out.files.push_back(rf);
+  PKI_TRY(append_ledger(p.out_dir, {{"time", util::format_time(clock.now())}, {"operation", "root init"},
+                                    {"serial", cert.serial_hex()}, {"subject", cert.subject_text()},
+                                    {"sha256", util::to_hex(cert.fingerprint())}}));
+  return out;
+}
+
+Result<CsrResult> intermediate_csr(const CsrParams& p, const Secret& passphrase) {
+  PKI_TRY_ASSIGN(auto subject_der, x509::parse_name(p.subject));
+  if (passphrase.empty()) return fail(ErrorKind::BadPassphrase, "an empty passphrase cannot protect the key");
+  const fs::path key_path = p.out_dir / (p.name + ".key"), csr_path = p.out_dir / (p.name + ".csr");
+  PKI_TRY(refuse_existing({key_path, csr_path}, p.force));
+  PKI_TRY(util::ensure_directory(p.out_dir, 0700));
+  PKI_TRY_ASSIGN(auto key, crypto::PrivateKey::generate(p.key_type));
+  PKI_TRY_ASSIGN(auto key_pem, key.to_encrypted_pem(passphrase));
+  PKI_TRY_ASSIGN(auto csr_pem, x509::make_csr_pem(subject_der, {}, key));
+  CsrResult out;
+  PKI_TRY_ASSIGN(auto kf, write_output(key_path, key_pem, key_file_mode, p.force));
+  out.files.push_back(kf);
+  PKI_TRY_ASSIGN(auto cf, write_output(csr_path, csr_pem, public_file_mode, p.force));
+  out.files.push_back(cf);
+  out.spki_sha256 = util::to_hex(key.public_key().fingerprint());
+  return out;
+}
+
+Result<SignResult> intermediate_sign(const SignParams& p, const Secret& root_passphrase, const Clock& clock) {
+  // Step 1: the root, its key, and whether it may sign now.
+  PKI_TRY_ASSIGN(auto root_cert, x509::Certificate::load(p.root_dir / root_cert_file));
+  const TimePoint now = clock.now();
+  PKI_TRY(check_valid_now(root_cert, now, "the root certificate"));
+  if (p.path_len < 0) return fail(ErrorKind::InvalidArgument, "--pathlen must be 0 or more");
+  if (auto root_len = root_cert.path_len(); root_len && p.path_len >= *root_len)
+    return fail(ErrorKind::InvalidArgument, "the root allows a path length of " + std::to_string(*root_len) +
+                                                " below it, so the intermediate's --pathlen must be less than that");
+  // Step 2: the request — signature, key strength, not the root's own key.
+  PKI_TRY_ASSIGN(auto csr_data, util::read_file(p.csr_path));
+  PKI_TRY_ASSIGN(auto untrusted, x509::UntrustedCsr::parse(csr_data));
+  PKI_TRY_ASSIGN(auto csr, untrusted.verify());
+  PKI_TRY(policy::check_key(csr.public_key()));
+  if (csr.public_key().equals(root_cert.public_key()))
+    return fail(ErrorKind::BadPublicKey, "the CSR carries the root's own key; an issuing CA needs its own key");
+  // Step 3: the content, decided here from the flags; nothing is copied from the CSR but its
+  // subject and key.
+  x509::CertificateSpec spec;
+  spec.subject_der = csr.subject_der();
+  spec.basic_constraints = x509::BasicConstraints{true, p.path_len};
+  spec.key_usage = x509::DigitalSignature | x509::KeyCertSign | x509::CrlSign;
+  for (const auto& e : p.ekus) {
+    PKI_TRY_ASSIGN(auto eku, x509::parse_eku(e));
+    spec.extended_key_usage.push_back(eku);
+  }
+  PKI_TRY_ASSIGN(auto permit_dns, subtrees(p.permit_dns, x509::GeneralNameType::Dns));
+  PKI_TRY_ASSIGN(auto permit_ip, subtrees(p.permit_ip, x509::GeneralNameType::Ip));
+  PKI_TRY_ASSIGN(auto exclude_dns, subtrees(p.exclude_dns, x509::GeneralNameType::Dns));
+  PKI_TRY_ASSIGN(auto exclude_ip, subtrees(p.exclude_ip, x509::GeneralNameType::Ip));
+  spec.name_constraints.permitted = permit_dns;
+  spec.name_constraints.permitted.insert(spec.name_constraints.permitted.end(), permit_ip.begin(), permit_ip.end());
+  spec.name_constraints.excluded = exclude_dns;
+  spec.name_constraints.excluded.insert(spec.name_constraints.excluded.end(), exclude_ip.begin(), exclude_ip.end());
+  spec.crl_distribution_points = p.crl_urls;
+  spec.policy_oids = p.policy_oids;
+  spec.not_before = now;
+  spec.not_after = now + p.validity;
+  if (spec.not_after > root_cert.not_after()) {
+    const auto max_days = std::chrono::duration_cast<std::chrono::days>(root_cert.not_after() - now).count();
+    return fail(ErrorKind::InvalidArgument, "a validity of " + util::format_duration(p.validity) + " would outlive the root (notAfter " +
+                                                util::format_time(root_cert.not_after()) + "); use --validity " +
+                                                std::to_string(max_days) + "d or less");
+  }
+  PKI_TRY(refuse_existing({p.out, fs::path(p.out.string() + ".json")}, p.force));
+  // Step 4: decrypt the root key and sign.
+  PKI_TRY_ASSIGN(auto root_key, load_private_key(p.root_dir / root_key_file, root_passphrase));
+  KeySigner signer(std::move(root_key));
+  Issuer issuer(root_cert, signer);
+  if (!issuer.key_matches())
+    return fail(ErrorKind::Crypto, "root.key does not belong to root.crt in " + p.root_dir.string());
+  LedgerSerialRegistry serials(p.root_dir / ledger_file);
+  PKI_TRY_ASSIGN(auto cert, issuer.issue(spec, csr.public_key(), serials));
+  // Step 5: publish the certificate, its record, and the ledger line.
+  SignResult out{cert, {}};
+  PKI_TRY_ASSIGN(auto cf, write_output(p.out, cert.pem(), public_file_mode, p.force));
+  out.files.push_back(cf);
+  auto nc_json = [](const std::vector<std::string>& v) { return json(v); };
+  const json record = {
+      {"operation", "intermediate sign"},
+      {"tool", std::string("pkictl ") + PKICTL_VERSION},
+      {"time", util::format_time(now)},
+      {"parameters",
+       {{"csr", p.csr_path.string()}, {"csr_sha256", crypto::sha256_hex(csr_data)},
+        {"path_len", p.path_len}, {"validity", util::format_duration(p.validity)},
+        {"permit_dns", nc_json(p.permit_dns)}, {"permit_ip", nc_json(p.permit_ip)},
+        {"exclude_dns", nc_json(p.exclude_dns)}, {"exclude_ip", nc_json(p.exclude_ip)}}},
+      {"issuer", certificate_record(root_cert)},
+      {"certificate", certificate_record(cert)},
+      {"files", files_record(out.files)},
+  };
+  PKI_TRY_ASSIGN(auto rf, write_output(fs::path(p.out.string() + ".json"), record.dump(2) + "\n", public_file_mode, p.force));
+  out.files.push_back(rf);
+  PKI_TRY(append_ledger(p.root_dir, {{"time", util::format_time(now)}, {"operation", "intermediate sign"},
+                                     {"serial", cert.serial_hex()}, {"subject", cert.subject_text()},
+                                     {"sha256", util::to_hex(cert.fingerprint())}}));
+  return out;
+}
+
+}  // namespace pkictl::ca

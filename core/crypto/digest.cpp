@@ -1,0 +1,26 @@
+#include "core/crypto/digest.hpp"
+
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "core/crypto/ossl.hpp"
+
+namespace pkictl::crypto {
+
+Sha256 sha256(std::string_view data) {
+  Sha256 out{};
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+  return out;
+}
+
+std::string sha256_hex(std::string_view data) { return util::to_hex(sha256(data)); }
+
+std::string fingerprint_text(const Sha256& d) { return util::to_hex(d, ':', true); }
+
+Result<util::Bytes> random_bytes(std::size_t n) {
+  util::Bytes out(n);
+  if (RAND_bytes(out.data(), static_cast<int>(n)) != 1) return ossl::fail("RAND_bytes");
+  return out;
+}
+
+}  // namespace pkictl::crypto

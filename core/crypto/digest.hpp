@@ -1,0 +1,26 @@
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/util/result.hpp"
+#include "core/util/text.hpp"
+
+namespace pkictl::crypto {
+
+using Sha256 = std::array<std::uint8_t, 32>;
+
+Sha256 sha256(std::string_view data);
+inline Sha256 sha256(std::span<const std::uint8_t> data) {
+  return sha256(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
+}
+/** Lower-case hex, no separators (for records and JSON). */
+std::string sha256_hex(std::string_view data);
+/** Upper-case hex with colons, as `openssl x509 -fingerprint -sha256` prints it. */
+std::string fingerprint_text(const Sha256& d);
+
+/** Bytes from the CSPRNG (RAND_bytes). Errors: Crypto. */
+[[nodiscard]] Result<util::Bytes> random_bytes(std::size_t n);
+
+}  // namespace pkictl::crypto

@@ -1,0 +1,264 @@
+#include "core/crypto/key.hpp"
+
+#include <openssl/core_names.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+
+#include <cstring>
+
+namespace pkictl::crypto {
+namespace {
+
+struct KeyTypeName {
+  KeyType type;
+  std::string_view name;
+};
+constexpr KeyTypeName key_type_table[] = {
+    {KeyType::EcP256, "ec-p256"},   {KeyType::EcP384, "ec-p384"},
+    {KeyType::Ed25519, "ed25519"},  {KeyType::Rsa2048, "rsa-2048"},
+    {KeyType::Rsa3072, "rsa-3072"}, {KeyType::Rsa4096, "rsa-4096"},
+};
+
+std::string curve_display_name(std::string_view group) {
+  if (group == "prime256v1" || group == "P-256" || group == "secp256r1") return "P-256";
+  if (group == "secp384r1" || group == "P-384") return "P-384";
+  if (group == "secp521r1" || group == "P-521") return "P-521";
+  return std::string(group);
+}
+
+// scrypt N=2^14, r=8, p=1: 16 MiB, within OpenSSL's default PKCS#8 decryption memory cap.
+constexpr std::uint64_t scrypt_n = 1u << 14;
+constexpr std::uint64_t scrypt_r = 8;
+constexpr std::uint64_t scrypt_p = 1;
+
+}  // namespace
+
+Result<KeyType> parse_key_type(std::string_view raw) {
+  std::string name = util::to_lower(raw);
+  if (name == "p256" || name == "ecdsa-p256" || name == "ec256" || name == "prime256v1") name = "ec-p256";
+  if (name == "p384" || name == "ecdsa-p384" || name == "ec384" || name == "secp384r1") name = "ec-p384";
+  if (name == "rsa2048" || name == "rsa") name = "rsa-2048";
+  if (name == "rsa3072") name = "rsa-3072";
+  if (name == "rsa4096") name = "rsa-4096";
+  for (const auto& e : key_type_table)
+    if (e.name == name) return e.type;
+  return fail(ErrorKind::InvalidArgument,
+              "unknown key type '" + std::string(raw) +
+                  "' (use ec-p256, ec-p384, ed25519, rsa-2048, rsa-3072 or rsa-4096)");
+}
+
+std::string_view to_string(KeyType type) {
+  for (const auto& e : key_type_table)
+    if (e.type == type) return e.name;
+  return "unknown";
+}
+
+const std::vector<std::string>& key_type_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& e : key_type_table) v.emplace_back(e.name);
+    return v;
+  }();
+  return names;
+}
+
+std::string KeyInfo::describe() const {
+  if (algorithm == "EC") return "EC " + curve;
+  if (algorithm == "RSA") return "RSA " + std::to_string(bits);
+  return algorithm;
+}
+
+KeyInfo key_info(const EVP_PKEY* pkey) {
+  KeyInfo info;
+  info.bits = EVP_PKEY_get_bits(pkey);
+  switch (EVP_PKEY_get_base_id(pkey)) {
+    case EVP_PKEY_EC: {
+      info.algorithm = "EC";
+      char group[80] = {0};
+      size_t len = 0;
+      if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len) == 1)
+        info.curve = curve_display_name(group);
+      break;
+    }
+    case EVP_PKEY_RSA: info.algorithm = "RSA"; break;
+    case EVP_PKEY_RSA_PSS: info.algorithm = "RSA-PSS"; break;
+    case EVP_PKEY_ED25519: info.algorithm = "Ed25519"; break;
+    case EVP_PKEY_ED448: info.algorithm = "Ed448"; break;
+    case EVP_PKEY_DSA: info.algorithm = "DSA"; break;
+    default: {
+      const char* n = EVP_PKEY_get0_type_name(pkey);
+      info.algorithm = n ? n : "unknown";
+    }
+  }
+  return info;
+}
+
+std::string default_digest_for(const EVP_PKEY* pkey) {
+  const KeyInfo info = key_info(pkey);
+  if (info.algorithm == "Ed25519" || info.algorithm == "Ed448") return "";
+  if (info.curve == "P-384") return "SHA384";
+  if (info.curve == "P-521") return "SHA512";
+  return "SHA256";
+}
+
+// ---- PublicKey
+
+Result<PublicKey> PublicKey::from_spki_der(std::string_view der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  ossl::Ptr<EVP_PKEY> k(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+  if (!k) return ossl::fail("parsing SubjectPublicKeyInfo", ErrorKind::BadPublicKey);
+  if (p != reinterpret_cast<const unsigned char*>(der.data()) + der.size())
+    return fail(ErrorKind::BadPublicKey, "trailing data after SubjectPublicKeyInfo");
+  return PublicKey(std::move(k));
+}
+
+Result<PublicKey> PublicKey::from_pem(std::string_view pem) {
+  auto bio = ossl::mem_bio(pem);
+  ossl::Ptr<EVP_PKEY> k(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+  if (!k) return ossl::fail("reading a PEM public key (expected -----BEGIN PUBLIC KEY-----)", ErrorKind::Malformed);
+  return PublicKey(std::move(k));
+}
+
+std::string PublicKey::spki_der() const {
+  unsigned char* buf = nullptr;
+  const int n = i2d_PUBKEY(m_pkey.get(), &buf);
+  if (n <= 0) return {};
+  std::string out(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n));
+  OPENSSL_free(buf);
+  return out;
+}
+
+std::string PublicKey::to_pem() const {
+  ossl::Ptr<BIO> bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_PUBKEY(bio.get(), m_pkey.get());
+  return ossl::bio_to_string(bio.get());
+}
+
+KeyInfo PublicKey::info() const { return key_info(m_pkey.get()); }
+
+Sha256 PublicKey::fingerprint() const { return sha256(spki_der()); }
+
+bool PublicKey::equals(const PublicKey& other) const {
+  return EVP_PKEY_eq(m_pkey.get(), other.m_pkey.get()) == 1;
+}
+
+Result<bool> PublicKey::verify(std::string_view data, std::string_view sig, std::string_view digest) const {
+  ossl::Ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
+  if (!ctx) return ossl::fail("EVP_MD_CTX_new");
+  std::string md = digest.empty() ? default_digest_for(m_pkey.get()) : std::string(digest);
+  if (EVP_DigestVerifyInit_ex(ctx.get(), nullptr, md.empty() ? nullptr : md.c_str(), nullptr, nullptr,
+                              m_pkey.get(), nullptr) != 1)
+    return ossl::fail("EVP_DigestVerifyInit_ex");
+  const int rc = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                                  reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  ossl::drain_errors();  // a bad signature leaves errors on the queue; the answer is `false`
+  return rc == 1;
+}
+
+// ---- PrivateKey
+
+Result<PrivateKey> PrivateKey::generate(KeyType type) {
+  EVP_PKEY* raw = nullptr;
+  switch (type) {
+    case KeyType::EcP256: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"); break;
+    case KeyType::EcP384: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"); break;
+    case KeyType::Ed25519: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"); break;
+    case KeyType::Rsa2048: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048)); break;
+    case KeyType::Rsa3072: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(3072)); break;
+    case KeyType::Rsa4096: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(4096)); break;
+  }
+  ossl::Ptr<EVP_PKEY> k(raw);
+  if (!k) return ossl::fail("generating a " + std::string(to_string(type)) + " key");
+  return PrivateKey(std::move(k));
+}
+
+namespace {
+int pem_password_cb(char* buf, int size, int /*rwflag*/, void* u) {
+  const auto* secret = static_cast<const Secret*>(u);
+  if (!secret) return -1;
+  const auto v = secret->view();
+  if (v.size() > static_cast<std::size_t>(size)) return -1;
+  std::memcpy(buf, v.data(), v.size());
+  return static_cast<int>(v.size());
+}
+}  // namespace
+
+Result<PrivateKey> PrivateKey::from_pem(std::string_view pem, const Secret* passphrase, bool allow_unencrypted) {
+  const bool encrypted = pem.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string_view::npos;
+  const bool plain = !encrypted && (pem.find("-----BEGIN PRIVATE KEY-----") != std::string_view::npos ||
+                                    pem.find("-----BEGIN EC PRIVATE KEY-----") != std::string_view::npos ||
+                                    pem.find("-----BEGIN RSA PRIVATE KEY-----") != std::string_view::npos);
+  if (!encrypted && !plain) return fail(ErrorKind::Malformed, "not a PEM private key");
+  if (plain && !allow_unencrypted)
+    return fail(ErrorKind::Malformed, "the private key is not encrypted; CA keys must be encrypted PKCS#8");
+  if (plain && pem.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos && !passphrase)
+    return fail(ErrorKind::BadPassphrase, "the private key is encrypted: a passphrase is needed");
+  if (encrypted && (!passphrase || passphrase->empty()))
+    return fail(ErrorKind::BadPassphrase, "the private key is encrypted: a passphrase is needed");
+  auto bio = ossl::mem_bio(pem);
+  ossl::Ptr<EVP_PKEY> k(PEM_read_bio_PrivateKey_ex(bio.get(), nullptr, pem_password_cb,
+                                                   const_cast<Secret*>(passphrase), nullptr, nullptr));
+  if (!k) {
+    if (encrypted) {
+      Error e = ossl::error("decrypting the private key", ErrorKind::BadPassphrase);
+      e.detail = "wrong passphrase for the private key (or the key file is corrupt)";
+      return fail(std::move(e));
+    }
+    return ossl::fail("reading the private key", ErrorKind::Malformed);
+  }
+  return PrivateKey(std::move(k));
+}
+
+Result<std::string> PrivateKey::to_encrypted_pem(const Secret& passphrase) const {
+  if (passphrase.empty()) return fail(ErrorKind::BadPassphrase, "an empty passphrase cannot protect a key");
+  ossl::Ptr<PKCS8_PRIV_KEY_INFO> p8(EVP_PKEY2PKCS8(m_pkey.get()));
+  if (!p8) return ossl::fail("EVP_PKEY2PKCS8");
+  ossl::Ptr<X509_ALGOR> pbe(PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), nullptr, 0, nullptr, scrypt_n, scrypt_r, scrypt_p));
+  if (!pbe) return ossl::fail("PKCS5_pbe2_set_scrypt");
+  ossl::Ptr<X509_SIG> sig(PKCS8_set0_pbe(passphrase.view().data(), static_cast<int>(passphrase.size()), p8.get(), pbe.get()));
+  if (!sig) return ossl::fail("PKCS8_set0_pbe");
+  (void)pbe.release();  // owned by `sig` now
+  ossl::Ptr<BIO> bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_PKCS8(bio.get(), sig.get()) != 1) return ossl::fail("PEM_write_bio_PKCS8");
+  return ossl::bio_to_string(bio.get());
+}
+
+Result<std::string> PrivateKey::to_unencrypted_pem() const {
+  ossl::Ptr<BIO> bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_PKCS8PrivateKey(bio.get(), m_pkey.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
+    return ossl::fail("PEM_write_bio_PKCS8PrivateKey");
+  return ossl::bio_to_string(bio.get());
+}
+
+PublicKey PrivateKey::public_key() const {
+  unsigned char* buf = nullptr;
+  const int n = i2d_PUBKEY(m_pkey.get(), &buf);
+  const unsigned char* p = buf;
+  ossl::Ptr<EVP_PKEY> pub(n > 0 ? d2i_PUBKEY(nullptr, &p, n) : nullptr);
+  OPENSSL_free(buf);
+  if (!pub) return PublicKey(ossl::up_ref(m_pkey.get()));  // cannot happen for keys we hold
+  return PublicKey(std::move(pub));
+}
+
+KeyInfo PrivateKey::info() const { return key_info(m_pkey.get()); }
+
+std::string PrivateKey::default_digest() const { return default_digest_for(m_pkey.get()); }
+
+Result<std::string> PrivateKey::sign(std::string_view data, std::string_view digest) const {
+  ossl::Ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
+  if (!ctx) return ossl::fail("EVP_MD_CTX_new");
+  const std::string md = digest.empty() ? default_digest() : std::string(digest);
+  if (EVP_DigestSignInit_ex(ctx.get(), nullptr, md.empty() ? nullptr : md.c_str(), nullptr, nullptr,
+                            m_pkey.get(), nullptr) != 1)
+    return ossl::fail("EVP_DigestSignInit_ex");
+  size_t len = 0;
+  const auto* in = reinterpret_cast<const unsigned char*>(data.data());
+  if (EVP_DigestSign(ctx.get(), nullptr, &len, in, data.size()) != 1) return ossl::fail("EVP_DigestSign");
+  std::string sig(len, '\0');
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, in, data.size()) != 1)
+    return ossl::fail("EVP_DigestSign");
+  sig.resize(len);
+  return sig;
+}
+
+}  // namespace pkictl::crypto

@@ -1,0 +1,168 @@
+#include "core/x509/certificate.hpp"
+
+#include <openssl/pem.h>
+
+#include <ctime>
+
+#include "core/util/atomic_file.hpp"
+#include "core/x509/name.hpp"
+
+namespace pkictl::x509 {
+namespace {
+
+bool looks_like_pem(std::string_view data) { return data.find("-----BEGIN ") != std::string_view::npos; }
+
+Result<Certificate> parse_der(std::string_view der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  ossl::Ptr<X509> x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!x) return ossl::fail("parsing a DER certificate", ErrorKind::Malformed);
+  if (p != reinterpret_cast<const unsigned char*>(der.data()) + der.size())
+    return fail(ErrorKind::Malformed, "trailing data after the DER certificate");
+  return Certificate(std::move(x));
+}
+
+}  // namespace
+
+Result<std::vector<Certificate>> Certificate::parse_all(std::string_view data) {
+  std::vector<Certificate> out;
+  if (!looks_like_pem(data)) {
+    PKI_TRY_ASSIGN(auto c, parse_der(data));
+    out.push_back(std::move(c));
+    return out;
+  }
+  auto bio = ossl::mem_bio(data);
+  for (;;) {
+    char* name = nullptr;
+    char* header = nullptr;
+    unsigned char* body = nullptr;
+    long len = 0;
+    ossl::ErrorMark mark;  // PEM_read_bio reports "no start line" at the end of input
+    if (PEM_read_bio(bio.get(), &name, &header, &body, &len) != 1) break;
+    const std::string label(name);
+    const std::string der(reinterpret_cast<char*>(body), static_cast<std::size_t>(len));
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_free(body);
+    if (label != "CERTIFICATE" && label != "TRUSTED CERTIFICATE")
+      return fail(ErrorKind::Malformed, "expected a CERTIFICATE PEM block, found '" + label + "'");
+    PKI_TRY_ASSIGN(auto c, parse_der(der));
+    out.push_back(std::move(c));
+  }
+  if (out.empty()) return fail(ErrorKind::Malformed, "no certificate found in the PEM data");
+  return out;
+}
+
+Result<Certificate> Certificate::parse(std::string_view data) {
+  PKI_TRY_ASSIGN(auto all, parse_all(data));
+  if (all.size() != 1)
+    return fail(ErrorKind::Malformed, "expected one certificate, found " + std::to_string(all.size()));
+  return std::move(all.front());
+}
+
+Result<Certificate> Certificate::load(const std::string& path) {
+  PKI_TRY_ASSIGN(auto data, util::read_file(path));
+  auto c = parse(data);
+  if (!c) return fail(std::move(c.error().context(path)));
+  return c;
+}
+
+Result<std::vector<Certificate>> Certificate::load_all(const std::string& path) {
+  PKI_TRY_ASSIGN(auto data, util::read_file(path));
+  auto c = parse_all(data);
+  if (!c) return fail(std::move(c.error().context(path)));
+  return c;
+}
+
+std::string Certificate::der() const {
+  unsigned char* buf = nullptr;
+  const int n = i2d_X509(m_x509.get(), &buf);
+  if (n <= 0) return {};
+  std::string out(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n));
+  OPENSSL_free(buf);
+  return out;
+}
+
+std::string Certificate::pem() const {
+  ossl::Ptr<BIO> bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509(bio.get(), m_x509.get());
+  return ossl::bio_to_string(bio.get());
+}
+
+std::string Certificate::subject_text() const { return name_to_text(X509_get_subject_name(m_x509.get())); }
+std::string Certificate::issuer_text() const { return name_to_text(X509_get_issuer_name(m_x509.get())); }
+std::string Certificate::subject_der() const { return name_to_der(X509_get_subject_name(m_x509.get())); }
+std::string Certificate::issuer_der() const { return name_to_der(X509_get_issuer_name(m_x509.get())); }
+std::string Certificate::common_name() const { return x509::common_name(X509_get_subject_name(m_x509.get())); }
+
+util::Bytes Certificate::serial() const {
+  const ASN1_INTEGER* s = X509_get0_serialNumber(m_x509.get());
+  const auto* d = ASN1_STRING_get0_data(s);
+  return util::Bytes(d, d + ASN1_STRING_length(s));
+}
+
+std::string Certificate::serial_hex() const { return util::to_hex(serial()); }
+
+TimePoint asn1_time_to_point(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return TimePoint{};
+  return TimePoint(Seconds(timegm(&tm)));
+}
+
+TimePoint Certificate::not_before() const { return asn1_time_to_point(X509_get0_notBefore(m_x509.get())); }
+TimePoint Certificate::not_after() const { return asn1_time_to_point(X509_get0_notAfter(m_x509.get())); }
+
+crypto::PublicKey Certificate::public_key() const {
+  return crypto::PublicKey(ossl::up_ref(X509_get0_pubkey(m_x509.get())));
+}
+
+crypto::Sha256 Certificate::fingerprint() const { return crypto::sha256(der()); }
+
+std::optional<util::Bytes> Certificate::subject_key_id() const {
+  const ASN1_OCTET_STRING* s = X509_get0_subject_key_id(m_x509.get());
+  if (!s) return std::nullopt;
+  const auto* d = ASN1_STRING_get0_data(s);
+  return util::Bytes(d, d + ASN1_STRING_length(s));
+}
+
+std::optional<util::Bytes> Certificate::authority_key_id() const {
+  const ASN1_OCTET_STRING* s = X509_get0_authority_key_id(m_x509.get());
+  if (!s) return std::nullopt;
+  const auto* d = ASN1_STRING_get0_data(s);
+  return util::Bytes(d, d + ASN1_STRING_length(s));
+}
+
+bool Certificate::is_ca() const { return X509_check_ca(m_x509.get()) == 1 && (X509_get_extension_flags(m_x509.get()) & EXFLAG_CA); }
+
+std::optional<long> Certificate::path_len() const {
+  const long n = X509_get_pathlen(m_x509.get());
+  if (n < 0) return std::nullopt;
+  return n;
+}
+
+bool Certificate::is_self_issued() const {
+  return X509_NAME_cmp(X509_get_subject_name(m_x509.get()), X509_get_issuer_name(m_x509.get())) == 0;
+}
+
+std::vector<GeneralName> Certificate::sans() const {
+  std::vector<GeneralName> out;
+  ossl::Ptr<GENERAL_NAMES> names(static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(m_x509.get(), NID_subject_alt_name, nullptr, nullptr)));
+  if (!names) return out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i)
+    if (auto gn = from_openssl(sk_GENERAL_NAME_value(names.get(), i))) out.push_back(*gn);
+  return out;
+}
+
+bool Certificate::signed_by(const crypto::PublicKey& issuer) const {
+  const bool ok = X509_verify(m_x509.get(), issuer.get()) == 1;
+  ossl::drain_errors();
+  return ok;
+}
+
+std::string to_pem_bundle(const std::vector<Certificate>& certs) {
+  std::string out;
+  for (const auto& c : certs) out += c.pem();
+  return out;
+}
+
+}  // namespace pkictl::x509

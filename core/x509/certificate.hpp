@@ -1,0 +1,66 @@
+#pragma once
+// An immutable X.509 certificate with cheap copies (up_ref).
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/crypto/key.hpp"
+#include "core/crypto/ossl.hpp"
+#include "core/util/clock.hpp"
+#include "core/util/result.hpp"
+#include "core/x509/general_name.hpp"
+
+namespace pkictl::x509 {
+
+class Certificate final {
+ public:
+  explicit Certificate(ossl::Ptr<X509> x509) : m_x509(std::move(x509)) {}
+  Certificate(const Certificate& o) : m_x509(ossl::up_ref(o.m_x509.get())) {}
+  Certificate& operator=(const Certificate& o) {
+    if (this != &o) m_x509 = ossl::up_ref(o.m_x509.get());
+    return *this;
+  }
+  Certificate(Certificate&&) noexcept = default;
+  Certificate& operator=(Certificate&&) noexcept = default;
+
+  /** One certificate, PEM (label CERTIFICATE) or DER; trailing data is refused. Errors: Malformed. */
+  [[nodiscard]] static Result<Certificate> parse(std::string_view pem_or_der);
+  /** Every certificate in a PEM bundle (or the one DER certificate). Errors: Malformed. */
+  [[nodiscard]] static Result<std::vector<Certificate>> parse_all(std::string_view pem_or_der);
+  [[nodiscard]] static Result<Certificate> load(const std::string& path);
+  [[nodiscard]] static Result<std::vector<Certificate>> load_all(const std::string& path);
+
+  X509* get() const { return m_x509.get(); }
+  std::string der() const;
+  std::string pem() const;
+  std::string subject_text() const;
+  std::string issuer_text() const;
+  std::string subject_der() const;
+  std::string issuer_der() const;
+  std::string common_name() const;
+  util::Bytes serial() const;
+  std::string serial_hex() const;
+  TimePoint not_before() const;
+  TimePoint not_after() const;
+  crypto::PublicKey public_key() const;
+  crypto::Sha256 fingerprint() const;  // SHA-256 of the DER
+  std::optional<util::Bytes> subject_key_id() const;
+  std::optional<util::Bytes> authority_key_id() const;
+  bool is_ca() const;
+  std::optional<long> path_len() const;
+  bool is_self_issued() const;
+  std::vector<GeneralName> sans() const;
+  /** Does `issuer`'s key verify this certificate's signature? */
+  bool signed_by(const crypto::PublicKey& issuer) const;
+  bool operator==(const Certificate& o) const { return X509_cmp(m_x509.get(), o.m_x509.get()) == 0; }
+
+ private:
+  ossl::Ptr<X509> m_x509;
+};
+
+/** Concatenated PEM of several certificates. */
+std::string to_pem_bundle(const std::vector<Certificate>& certs);
+TimePoint asn1_time_to_point(const ASN1_TIME* t);
+
+}  // namespace pkictl::x509

@@ -1,0 +1,1 @@
+// Keeps pkiserver a valid library while the server grows.

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# core/ must not include CLI11, Beast/Asio, or (outside core/net) curl; ceremony/ links core only.
+set -u
+root=$1; bad=0
+if grep -rnE '#include *<(boost/beast|boost/asio|CLI/)' "$root/core" "$root/ceremony" 2>/dev/null; then bad=1; fi
+if grep -rnE '#include *<curl/' "$root/core" 2>/dev/null | grep -v '^'"$root"'/core/net/'; then bad=1; fi
+if grep -rnE '#include *"server/' "$root/core" "$root/ceremony" 2>/dev/null; then bad=1; fi
+[ $bad -eq 0 ] && echo "layering: ok" || echo "layering: violations above"
+exit $bad
