@@ -1,0 +1,89 @@
+#include <gtest/gtest.h>
+
+#include "core/crypto/key.hpp"
+
+using namespace pkictl;
+using crypto::KeyType;
+
+TEST(Key, GeneratesEveryTypeAndDescribesIt) {
+  struct Case { KeyType type; const char* want; };
+  for (const Case& c : {Case{KeyType::EcP256, "EC P-256"}, Case{KeyType::EcP384, "EC P-384"},
+                        Case{KeyType::Ed25519, "Ed25519"}, Case{KeyType::Rsa2048, "RSA 2048"},
+                        Case{KeyType::Rsa3072, "RSA 3072"}}) {
+    SCOPED_TRACE(c.want);
+    auto key = crypto::PrivateKey::generate(c.type);
+    ASSERT_TRUE(key);
+    EXPECT_EQ(key->info().describe(), c.want);
+    auto sig = key->sign("hello");
+    ASSERT_TRUE(sig);
+    EXPECT_TRUE(*key->public_key().verify("hello", *sig));
+    EXPECT_FALSE(*key->public_key().verify("hellO", *sig));
+  }
+}
+
+TEST(Key, ParsesKeyTypeNamesAndAliases) {
+  EXPECT_EQ(*crypto::parse_key_type("ec-p256"), KeyType::EcP256);
+  EXPECT_EQ(*crypto::parse_key_type("P384"), KeyType::EcP384);
+  EXPECT_EQ(*crypto::parse_key_type("rsa4096"), KeyType::Rsa4096);
+  auto bad = crypto::parse_key_type("dsa-1024");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().kind, ErrorKind::InvalidArgument);
+}
+
+TEST(Key, EncryptedPkcs8RoundTripsWithThePassphrase) {
+  auto key = crypto::PrivateKey::generate(KeyType::EcP256);
+  ASSERT_TRUE(key);
+  const Secret pass("correct horse");
+  auto pem = key->to_encrypted_pem(pass);
+  ASSERT_TRUE(pem);
+  EXPECT_NE(pem->find("BEGIN ENCRYPTED PRIVATE KEY"), std::string::npos);
+  auto back = crypto::PrivateKey::from_pem(*pem, &pass);
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(back->public_key().equals(key->public_key()));
+}
+
+TEST(Key, AWrongOrMissingPassphraseIsBadPassphrase) {
+  auto key = crypto::PrivateKey::generate(KeyType::Ed25519);
+  auto pem = key->to_encrypted_pem(Secret("right"));
+  ASSERT_TRUE(pem);
+  const Secret wrong("wrong");
+  auto r = crypto::PrivateKey::from_pem(*pem, &wrong);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::BadPassphrase);
+  auto none = crypto::PrivateKey::from_pem(*pem, nullptr);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().kind, ErrorKind::BadPassphrase);
+}
+
+TEST(Key, AnEmptyPassphraseCannotProtectAKey) {
+  auto key = crypto::PrivateKey::generate(KeyType::EcP256);
+  auto r = key->to_encrypted_pem(Secret(""));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::BadPassphrase);
+}
+
+TEST(Key, CorruptPemIsMalformedAndPlainKeysNeedConsent) {
+  auto r = crypto::PrivateKey::from_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", nullptr);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::Malformed);
+  auto key = crypto::PrivateKey::generate(KeyType::EcP256);
+  auto plain = key->to_unencrypted_pem();
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(crypto::PrivateKey::from_pem(*plain, nullptr));
+  EXPECT_TRUE(crypto::PrivateKey::from_pem(*plain, nullptr, /*allow_unencrypted=*/true));
+  std::string broken = *key->to_encrypted_pem(Secret("x"));
+  broken[broken.size() / 2] ^= 0x01;
+  const Secret x("x");
+  auto corrupt = crypto::PrivateKey::from_pem(broken, &x);
+  ASSERT_FALSE(corrupt);
+}
+
+TEST(Key, PublicKeyRoundTripsThroughSpkiDer) {
+  auto key = crypto::PrivateKey::generate(KeyType::Rsa2048);
+  const auto der = key->public_key().spki_der();
+  auto pub = crypto::PublicKey::from_spki_der(der);
+  ASSERT_TRUE(pub);
+  EXPECT_TRUE(pub->equals(key->public_key()));
+  EXPECT_EQ(pub->fingerprint(), key->public_key().fingerprint());
+  EXPECT_FALSE(crypto::PublicKey::from_spki_der(der + "x"));
+}

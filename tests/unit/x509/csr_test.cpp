@@ -1,0 +1,61 @@
+#include <gtest/gtest.h>
+
+#include "core/policy/key_policy.hpp"
+#include "core/x509/csr.hpp"
+#include "core/x509/name.hpp"
+
+using namespace pkictl;
+
+TEST(Csr, RoundTripsSubjectKeyAndSans) {
+  auto key = *crypto::PrivateKey::generate(crypto::KeyType::EcP384);
+  auto pem = x509::make_csr_pem(*x509::parse_name("CN=svc.internal"),
+                                {{x509::GeneralNameType::Dns, "svc.internal"}, {x509::GeneralNameType::Ip, "10.0.0.5"}}, key);
+  ASSERT_TRUE(pem);
+  auto csr = x509::UntrustedCsr::parse(*pem);
+  ASSERT_TRUE(csr);
+  auto v = csr->verify();
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->public_key().equals(key.public_key()));
+  EXPECT_EQ(v->common_name(), "svc.internal");
+  ASSERT_EQ(v->requested_sans().size(), 2u);
+  EXPECT_EQ(v->requested_sans()[1].value, "10.0.0.5");
+  // DER works as well.
+  auto der = x509::UntrustedCsr::parse(v->der());
+  ASSERT_TRUE(der);
+  EXPECT_TRUE(der->verify());
+}
+
+TEST(Csr, ABadSignatureIsBadCsr) {
+  auto key = *crypto::PrivateKey::generate(crypto::KeyType::EcP256);
+  auto pem = *x509::make_csr_pem(*x509::parse_name("CN=x"), {}, key);
+  std::string der = (*x509::UntrustedCsr::parse(pem)->verify()).der();
+  der[der.size() - 5] ^= 0x5a;  // inside the signature value
+  auto csr = x509::UntrustedCsr::parse(der);
+  ASSERT_TRUE(csr);
+  auto v = csr->verify();
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error().kind, ErrorKind::BadCsr);
+}
+
+TEST(Csr, GarbageIsBadCsr) {
+  for (const char* bad : {"hello", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}) {
+    auto r = x509::UntrustedCsr::parse(bad);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, ErrorKind::BadCsr);
+  }
+}
+
+TEST(KeyPolicy, RefusesWeakAndUnsupportedKeys) {
+  ossl::Ptr<EVP_PKEY> weak(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(1024)));
+  ASSERT_TRUE(weak);
+  auto r = policy::check_key(crypto::PublicKey(std::move(weak)));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::BadPublicKey);
+  ossl::Ptr<EVP_PKEY> k1(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "secp256k1"));
+  ASSERT_TRUE(k1);
+  EXPECT_FALSE(policy::check_key(crypto::PublicKey(std::move(k1))));
+  ossl::Ptr<EVP_PKEY> ed448(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED448"));
+  EXPECT_FALSE(policy::check_key(crypto::PublicKey(std::move(ed448))));
+  for (auto t : {crypto::KeyType::EcP256, crypto::KeyType::EcP384, crypto::KeyType::Ed25519, crypto::KeyType::Rsa2048})
+    EXPECT_TRUE(policy::check_key(crypto::PrivateKey::generate(t)->public_key()));
+}
