@@ -45,5 +45,6 @@ void add_passphrase_options(CLI::App& cmd, PassphraseOptions& opts, const std::s
 void register_root(CLI::App& app, Context& ctx);
 void register_intermediate(CLI::App& app, Context& ctx);
 void register_cert(CLI::App& app, Context& ctx);
+void register_completion(CLI::App& app, Context& ctx);
 
 }  // namespace pkictl::cli
