@@ -1,0 +1,140 @@
+#include "core/acme/jwk.hpp"
+
+#include <openssl/core_names.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/util/text.hpp"
+
+namespace pkictl::acme {
+namespace {
+using nlohmann::json;
+
+Result<std::string> member(const json& jwk, const char* name) {
+  auto it = jwk.find(name);
+  if (it == jwk.end() || !it->is_string()) return fail(ErrorKind::Malformed, std::string("JWK lacks the string member \"") + name + "\"");
+  return it->get<std::string>();
+}
+
+Result<util::Bytes> b64_member(const json& jwk, const char* name) {
+  PKI_TRY_ASSIGN(auto s, member(jwk, name));
+  auto b = util::base64url_decode(s);
+  if (!b) return fail(ErrorKind::Malformed, std::string("JWK member \"") + name + "\" is not base64url");
+  return b;
+}
+
+Result<crypto::PublicKey> from_params(const char* type, ossl::Ptr<OSSL_PARAM_BLD>& bld) {
+  ossl::Ptr<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(bld.get()));
+  ossl::Ptr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1)
+    return ossl::fail("building the JWK public key", ErrorKind::BadPublicKey);
+  ossl::Ptr<EVP_PKEY> key(raw);
+  ossl::Ptr<EVP_PKEY_CTX> check(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+  if (!check || EVP_PKEY_public_check(check.get()) != 1) {
+    ossl::drain_errors();
+    return fail(ErrorKind::BadPublicKey, "the JWK is not a valid public key (point not on the curve?)");
+  }
+  return crypto::PublicKey(std::move(key));
+}
+
+Result<util::Bytes> bn_param(const crypto::PublicKey& key, const char* name, std::size_t pad = 0) {
+  BIGNUM* raw = nullptr;
+  if (EVP_PKEY_get_bn_param(key.get(), name, &raw) != 1) return ossl::fail("reading a key parameter", ErrorKind::BadPublicKey);
+  ossl::Ptr<BIGNUM> bn(raw);
+  const std::size_t n = std::max<std::size_t>(pad, static_cast<std::size_t>(BN_num_bytes(bn.get())));
+  util::Bytes out(n);
+  if (BN_bn2binpad(bn.get(), out.data(), static_cast<int>(n)) < 0) return ossl::fail("BN_bn2binpad");
+  return out;
+}
+
+}  // namespace
+
+Result<crypto::PublicKey> jwk_to_key(const json& jwk) {
+  if (!jwk.is_object()) return fail(ErrorKind::Malformed, "the JWK is not a JSON object");
+  PKI_TRY_ASSIGN(auto kty, member(jwk, "kty"));
+  ossl::Ptr<OSSL_PARAM_BLD> bld(OSSL_PARAM_BLD_new());
+  if (!bld) return ossl::fail("OSSL_PARAM_BLD_new");
+  if (kty == "EC") {
+    PKI_TRY_ASSIGN(auto crv, member(jwk, "crv"));
+    const char* group = crv == "P-256" ? "P-256" : crv == "P-384" ? "P-384" : crv == "P-521" ? "P-521" : nullptr;
+    if (!group) return fail(ErrorKind::BadPublicKey, "unsupported EC curve \"" + crv + "\" (P-256, P-384, P-521)");
+    const std::size_t len = crv == "P-256" ? 32 : crv == "P-384" ? 48 : 66;
+    PKI_TRY_ASSIGN(auto x, b64_member(jwk, "x"));
+    PKI_TRY_ASSIGN(auto y, b64_member(jwk, "y"));
+    if (x.size() != len || y.size() != len)
+      return fail(ErrorKind::BadPublicKey, "EC JWK coordinates must be " + std::to_string(len) + " bytes for " + crv);
+    util::Bytes point{0x04};
+    point.insert(point.end(), x.begin(), x.end());
+    point.insert(point.end(), y.begin(), y.end());
+    OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
+    OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size());
+    return from_params("EC", bld);
+  }
+  if (kty == "RSA") {
+    PKI_TRY_ASSIGN(auto n, b64_member(jwk, "n"));
+    PKI_TRY_ASSIGN(auto e, b64_member(jwk, "e"));
+    ossl::Ptr<BIGNUM> bn_n(BN_bin2bn(n.data(), static_cast<int>(n.size()), nullptr));
+    ossl::Ptr<BIGNUM> bn_e(BN_bin2bn(e.data(), static_cast<int>(e.size()), nullptr));
+    if (!bn_n || !bn_e) return ossl::fail("BN_bin2bn");
+    OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get());
+    OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get());
+    return from_params("RSA", bld);
+  }
+  if (kty == "OKP") {
+    PKI_TRY_ASSIGN(auto crv, member(jwk, "crv"));
+    if (crv != "Ed25519") return fail(ErrorKind::BadPublicKey, "unsupported OKP curve \"" + crv + "\" (Ed25519)");
+    PKI_TRY_ASSIGN(auto x, b64_member(jwk, "x"));
+    ossl::Ptr<EVP_PKEY> k(EVP_PKEY_new_raw_public_key_ex(nullptr, "ED25519", nullptr, x.data(), x.size()));
+    if (!k) return ossl::fail("reading the Ed25519 JWK", ErrorKind::BadPublicKey);
+    return crypto::PublicKey(std::move(k));
+  }
+  return fail(ErrorKind::BadPublicKey, "unsupported JWK key type \"" + kty + "\" (EC, RSA, OKP)");
+}
+
+Result<json> key_to_jwk(const crypto::PublicKey& key) {
+  const auto info = key.info();
+  if (info.algorithm == "EC") {
+    const std::size_t len = info.curve == "P-256" ? 32 : info.curve == "P-384" ? 48 : 66;
+    util::Bytes point(1 + 2 * len);
+    size_t out_len = 0;
+    if (EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point.data(), point.size(), &out_len) != 1 ||
+        out_len != point.size())
+      return ossl::fail("reading the EC point", ErrorKind::BadPublicKey);
+    return json{{"crv", info.curve}, {"kty", "EC"},
+                {"x", util::base64url_encode(std::span(point).subspan(1, len))},
+                {"y", util::base64url_encode(std::span(point).subspan(1 + len, len))}};
+  }
+  if (info.algorithm == "RSA") {
+    PKI_TRY_ASSIGN(auto n, bn_param(key, OSSL_PKEY_PARAM_RSA_N));
+    PKI_TRY_ASSIGN(auto e, bn_param(key, OSSL_PKEY_PARAM_RSA_E));
+    return json{{"e", util::base64url_encode(e)}, {"kty", "RSA"}, {"n", util::base64url_encode(n)}};
+  }
+  if (info.algorithm == "Ed25519") {
+    util::Bytes raw(32);
+    size_t len = raw.size();
+    if (EVP_PKEY_get_raw_public_key(key.get(), raw.data(), &len) != 1) return ossl::fail("reading the Ed25519 key", ErrorKind::BadPublicKey);
+    return json{{"crv", "Ed25519"}, {"kty", "OKP"}, {"x", util::base64url_encode(raw)}};
+  }
+  return fail(ErrorKind::BadPublicKey, info.describe() + " keys cannot be expressed as a JWK here");
+}
+
+Result<std::string> jwk_thumbprint(const json& jwk) {
+  // Re-derive the required members from the key itself so extra members never change the result.
+  PKI_TRY_ASSIGN(auto key, jwk_to_key(jwk));
+  PKI_TRY_ASSIGN(auto canonical, key_to_jwk(key));
+  // nlohmann::json objects are sorted by key and dump() without spaces: RFC 7638 §3.
+  const auto digest = crypto::sha256(canonical.dump());
+  return util::base64url_encode(digest);
+}
+
+std::string natural_alg(const crypto::PublicKey& key) {
+  const auto info = key.info();
+  if (info.algorithm == "EC") return info.curve == "P-256" ? "ES256" : info.curve == "P-384" ? "ES384" : "ES512";
+  if (info.algorithm == "RSA") return "RS256";
+  if (info.algorithm == "Ed25519") return "EdDSA";
+  return "";
+}
+
+}  // namespace pkictl::acme

@@ -1,0 +1,20 @@
+#pragma once
+// JSON Web Keys (RFC 7517/7518) for ACME account keys, and thumbprints (RFC 7638).
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+
+#include "core/crypto/key.hpp"
+#include "core/util/result.hpp"
+
+namespace pkictl::acme {
+
+/** The public key of a JWK: EC (P-256/384/521), RSA, OKP (Ed25519). Errors: Malformed, BadPublicKey. */
+[[nodiscard]] Result<crypto::PublicKey> jwk_to_key(const nlohmann::json& jwk);
+/** The JWK of a public key with only the required members. Errors: BadPublicKey. */
+[[nodiscard]] Result<nlohmann::json> key_to_jwk(const crypto::PublicKey& key);
+/** RFC 7638: base64url(SHA-256(canonical JSON of the required members, sorted, no spaces)). */
+[[nodiscard]] Result<std::string> jwk_thumbprint(const nlohmann::json& jwk);
+/** The JWS "alg" values a key can produce: ES256/ES384/ES512, RS256, EdDSA. */
+std::string natural_alg(const crypto::PublicKey& key);
+
+}  // namespace pkictl::acme

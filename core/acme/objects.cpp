@@ -1,0 +1,76 @@
+#include "core/acme/objects.hpp"
+
+#include "core/crypto/digest.hpp"
+#include "core/x509/general_name.hpp"
+
+namespace pkictl::acme {
+
+std::string_view to_string(Status s) {
+  switch (s) {
+    case Status::Pending: return "pending";
+    case Status::Ready: return "ready";
+    case Status::Processing: return "processing";
+    case Status::Valid: return "valid";
+    case Status::Invalid: return "invalid";
+    case Status::Deactivated: return "deactivated";
+    case Status::Expired: return "expired";
+    case Status::Revoked: return "revoked";
+  }
+  return "invalid";
+}
+
+Result<Status> parse_status(std::string_view s) {
+  for (auto st : {Status::Pending, Status::Ready, Status::Processing, Status::Valid, Status::Invalid,
+                  Status::Deactivated, Status::Expired, Status::Revoked})
+    if (to_string(st) == s) return st;
+  return fail(ErrorKind::Malformed, "unknown status \"" + std::string(s) + "\"");
+}
+
+Result<Identifier> normalise_identifier(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("type") || !j.contains("value") || !j["type"].is_string() || !j["value"].is_string())
+    return fail(ErrorKind::Malformed, "an identifier must be an object with string \"type\" and \"value\"");
+  const std::string type = j["type"].get<std::string>();
+  const std::string value = j["value"].get<std::string>();
+  if (type == "dns") {
+    auto gn = x509::parse_general_name("dns:" + value);
+    if (!gn) return fail(ErrorKind::RejectedIdentifier, "\"" + value + "\" is not a valid DNS name");
+    if (x509::ip_bytes(value)) return fail(ErrorKind::Malformed, "\"" + value + "\" is an IP address: use an identifier of type \"ip\" (RFC 8738)");
+    return Identifier{"dns", gn->value};
+  }
+  if (type == "ip") {
+    auto ip = x509::canonical_ip(value);
+    if (!ip) return fail(ErrorKind::Malformed, "\"" + value + "\" is not an IPv4 or IPv6 address");
+    return Identifier{"ip", *ip};
+  }
+  return fail(ErrorKind::UnsupportedIdentifier, "identifier type \"" + type + "\" is not supported (dns, ip)");
+}
+
+Status Authorization::effective_status(TimePoint now) const {
+  if ((status == Status::Pending || status == Status::Valid) && now >= expires) return Status::Expired;
+  return status;
+}
+
+std::string Order::identifiers_key() const {
+  std::string k;
+  for (const auto& i : identifiers) k += i.type + ":" + i.value + ",";
+  return k;
+}
+
+Status derive_order_status(const Order& order, const std::vector<Authorization>& authzs, TimePoint now) {
+  if (order.status == Status::Processing || order.status == Status::Valid || order.status == Status::Invalid) return order.status;
+  if (now >= order.expires) return Status::Invalid;
+  bool all_valid = true;
+  for (const auto& a : authzs) {
+    const Status s = a.effective_status(now);
+    if (s == Status::Invalid || s == Status::Deactivated || s == Status::Expired || s == Status::Revoked) return Status::Invalid;
+    if (s != Status::Valid) all_valid = false;
+  }
+  return all_valid && !authzs.empty() ? Status::Ready : Status::Pending;
+}
+
+std::string new_object_id() {
+  auto bytes = crypto::random_bytes(12);
+  return util::base64url_encode(*bytes);
+}
+
+}  // namespace pkictl::acme

@@ -1,0 +1,211 @@
+#include "core/config/server_config.hpp"
+
+#include <toml++/toml.h>
+
+#include <set>
+#include <sstream>
+
+#include "core/util/text.hpp"
+#include "core/x509/general_name.hpp"
+
+namespace pkictl::config {
+namespace {
+namespace fs = std::filesystem;
+
+class Loader {
+ public:
+  explicit Loader(fs::path file) : m_file(std::move(file)), m_dir(m_file.parent_path()) {}
+
+  Error error(const toml::node* node, const std::string& key, const std::string& reason) const {
+    std::string where = m_file.string();
+    if (node) where += ":" + std::to_string(node->source().begin.line);
+    return Error{ErrorKind::Config, where + ": " + key + ": " + reason, {}, {}, {}};
+  }
+
+  Result<void> known_keys(const toml::table& t, const std::string& prefix, const std::set<std::string>& keys) const {
+    for (const auto& [k, v] : t) {
+      const std::string key(k.str());
+      if (!keys.count(key)) {
+        std::string list;
+        for (const auto& x : keys) list += (list.empty() ? "" : ", ") + x;
+        return fail(error(&v, prefix + key, "unknown key (known: " + list + ")"));
+      }
+    }
+    return {};
+  }
+
+  template <class T>
+  Result<void> get(const toml::table& t, const std::string& prefix, const char* key, T& out) const {
+    const toml::node* n = t.get(key);
+    if (!n) return {};
+    if constexpr (std::is_same_v<T, bool>) {
+      if (!n->is_boolean()) return fail(error(n, prefix + key, "must be true or false"));
+      out = n->as_boolean()->get();
+    } else if constexpr (std::is_same_v<T, int>) {
+      if (!n->is_integer()) return fail(error(n, prefix + key, "must be an integer"));
+      out = static_cast<int>(n->as_integer()->get());
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      if (!n->is_string()) return fail(error(n, prefix + key, "must be a string"));
+      out = n->as_string()->get();
+    } else if constexpr (std::is_same_v<T, fs::path>) {
+      if (!n->is_string()) return fail(error(n, prefix + key, "must be a path string"));
+      fs::path p = n->as_string()->get();
+      out = p.is_absolute() || p.empty() ? p : m_dir / p;
+    } else if constexpr (std::is_same_v<T, Seconds>) {
+      if (!n->is_string()) return fail(error(n, prefix + key, "must be a duration string such as \"24h\""));
+      auto d = util::parse_duration(n->as_string()->get());
+      if (!d) return fail(error(n, prefix + key, d.error().detail));
+      out = *d;
+    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      const toml::array* a = n->as_array();
+      if (!a) return fail(error(n, prefix + key, "must be an array of strings"));
+      out.clear();
+      for (const auto& e : *a) {
+        if (!e.is_string()) return fail(error(&e, prefix + key, "must be an array of strings"));
+        out.push_back(e.as_string()->get());
+      }
+    } else if constexpr (std::is_same_v<T, std::vector<fs::path>>) {
+      std::vector<std::string> v;
+      PKI_TRY(get(t, prefix, key, v));
+      out.clear();
+      for (const auto& s : v) out.push_back(fs::path(s).is_absolute() ? fs::path(s) : m_dir / s);
+    }
+    return {};
+  }
+
+  const toml::table* section(const toml::table& root, const char* name, Result<void>& status) const {
+    const toml::node* n = root.get(name);
+    if (!n) return nullptr;
+    if (!n->is_table()) status = fail(error(n, name, "must be a table ([" + std::string(name) + "])"));
+    return n->as_table();
+  }
+
+  fs::path resolve(const fs::path& p) const { return p.is_absolute() ? p : m_dir / p; }
+
+ private:
+  fs::path m_file, m_dir;
+};
+
+Result<void> check_host_port(const std::string& hp, const std::string& what) {
+  const auto colon = hp.rfind(':');
+  if (colon == std::string::npos || colon + 1 >= hp.size() || hp.find_first_not_of("0123456789", colon + 1) != std::string::npos)
+    return fail(ErrorKind::Config, what + ": \"" + hp + "\" must be host:port");
+  const int port = std::stoi(hp.substr(colon + 1));
+  if (port < 0 || port > 65535) return fail(ErrorKind::Config, what + ": port out of range in \"" + hp + "\"");
+  return {};
+}
+
+}  // namespace
+
+Result<ServerConfig> load_server_config(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return fail(ErrorKind::NotFound, path.string() + ": no such configuration file");
+  toml::table root;
+  try {
+    root = toml::parse_file(path.string());
+  } catch (const toml::parse_error& e) {
+    return fail(ErrorKind::Config, path.string() + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+  }
+  const fs::path abs = fs::absolute(path);
+  Loader l(abs);
+  ServerConfig c;
+  c.source = abs;
+  PKI_TRY(l.known_keys(root, "", {"data_dir", "dev", "server", "ca", "acme", "validation"}));
+  PKI_TRY(l.get(root, "", "data_dir", c.data_dir));
+  if (c.data_dir.is_relative()) c.data_dir = l.resolve(c.data_dir);
+  PKI_TRY(l.get(root, "", "dev", c.dev));
+  Result<void> status;
+  if (const auto* s = l.section(root, "server", status)) {
+    PKI_TRY(l.known_keys(*s, "server.", {"listen", "external_url", "plain_http", "tls_cert", "tls_key", "tls_hostnames", "threads", "workers"}));
+    PKI_TRY(l.get(*s, "server.", "listen", c.server.listen));
+    PKI_TRY(l.get(*s, "server.", "external_url", c.server.external_url));
+    PKI_TRY(l.get(*s, "server.", "plain_http", c.server.plain_http));
+    PKI_TRY(l.get(*s, "server.", "tls_cert", c.server.tls_cert));
+    PKI_TRY(l.get(*s, "server.", "tls_key", c.server.tls_key));
+    PKI_TRY(l.get(*s, "server.", "tls_hostnames", c.server.tls_hostnames));
+    PKI_TRY(l.get(*s, "server.", "threads", c.server.threads));
+    PKI_TRY(l.get(*s, "server.", "workers", c.server.workers));
+    for (const auto& hp : c.server.listen) PKI_TRY(check_host_port(hp, abs.string() + ": server.listen"));
+    if (c.server.listen.empty()) return fail(ErrorKind::Config, abs.string() + ": server.listen: at least one address is needed");
+    if (c.server.tls_cert.empty() != c.server.tls_key.empty())
+      return fail(ErrorKind::Config, abs.string() + ": server.tls_cert and server.tls_key go together");
+  }
+  PKI_TRY(status);
+  if (const auto* s = l.section(root, "ca", status)) {
+    PKI_TRY(l.known_keys(*s, "ca.", {"cert", "key", "passphrase_file", "chain", "root", "default_lifetime", "max_lifetime"}));
+    PKI_TRY(l.get(*s, "ca.", "cert", c.ca.cert));
+    PKI_TRY(l.get(*s, "ca.", "key", c.ca.key));
+    PKI_TRY(l.get(*s, "ca.", "passphrase_file", c.ca.passphrase_file));
+    PKI_TRY(l.get(*s, "ca.", "chain", c.ca.chain));
+    PKI_TRY(l.get(*s, "ca.", "root", c.ca.root));
+    PKI_TRY(l.get(*s, "ca.", "default_lifetime", c.ca.default_lifetime));
+    PKI_TRY(l.get(*s, "ca.", "max_lifetime", c.ca.max_lifetime));
+  }
+  PKI_TRY(status);
+  if (c.ca.cert.empty() || c.ca.key.empty())
+    return fail(ErrorKind::Config, abs.string() + ": [ca] cert and key are required (the issuing CA)");
+  if (c.ca.default_lifetime > c.ca.max_lifetime)
+    return fail(ErrorKind::Config, abs.string() + ": ca.default_lifetime is longer than ca.max_lifetime");
+  if (const auto* s = l.section(root, "acme", status)) {
+    PKI_TRY(l.known_keys(*s, "acme.", {"order_lifetime", "authz_lifetime", "terms_of_service", "website", "external_account_required",
+                                        "allowed_identifiers"}));
+    PKI_TRY(l.get(*s, "acme.", "order_lifetime", c.acme.order_lifetime));
+    PKI_TRY(l.get(*s, "acme.", "authz_lifetime", c.acme.authz_lifetime));
+    PKI_TRY(l.get(*s, "acme.", "terms_of_service", c.acme.terms_of_service));
+    PKI_TRY(l.get(*s, "acme.", "website", c.acme.website));
+    PKI_TRY(l.get(*s, "acme.", "external_account_required", c.acme.external_account_required));
+    PKI_TRY(l.get(*s, "acme.", "allowed_identifiers", c.acme.allowed_identifiers));
+  }
+  PKI_TRY(status);
+  if (const auto* s = l.section(root, "validation", status)) {
+    PKI_TRY(l.known_keys(*s, "validation.", {"http01_port", "tlsalpn01_port", "resolvers", "allow_private", "timeout", "max_redirects",
+                                              "workers", "queue"}));
+    PKI_TRY(l.get(*s, "validation.", "http01_port", c.validation.http01_port));
+    PKI_TRY(l.get(*s, "validation.", "tlsalpn01_port", c.validation.tlsalpn01_port));
+    PKI_TRY(l.get(*s, "validation.", "resolvers", c.validation.resolvers));
+    PKI_TRY(l.get(*s, "validation.", "allow_private", c.validation.allow_private));
+    PKI_TRY(l.get(*s, "validation.", "timeout", c.validation.timeout));
+    PKI_TRY(l.get(*s, "validation.", "max_redirects", c.validation.max_redirects));
+    PKI_TRY(l.get(*s, "validation.", "workers", c.validation.workers));
+    PKI_TRY(l.get(*s, "validation.", "queue", c.validation.queue));
+    for (const auto& r : c.validation.resolvers) PKI_TRY(check_host_port(r, abs.string() + ": validation.resolvers"));
+    for (const auto& cidr : c.validation.allow_private) {
+      auto b = x509::cidr_bytes(cidr);
+      if (!b) return fail(ErrorKind::Config, abs.string() + ": validation.allow_private: " + b.error().detail);
+    }
+    for (int port : {c.validation.http01_port, c.validation.tlsalpn01_port})
+      if (port < 1 || port > 65535) return fail(ErrorKind::Config, abs.string() + ": validation ports must be 1-65535");
+    if (c.validation.workers < 1 || c.validation.queue < 1 || c.validation.max_redirects < 0)
+      return fail(ErrorKind::Config, abs.string() + ": validation.workers and queue must be positive");
+  }
+  PKI_TRY(status);
+  if (c.server.external_url.empty()) {
+    std::string host = c.server.listen.front().substr(0, c.server.listen.front().rfind(':'));
+    if (host == "0.0.0.0" || host == "127.0.0.1" || host == "[::]" || host == "[::1]" || host.empty()) host = c.server.tls_hostnames.front();
+    c.server.external_url = std::string(c.server.plain_http ? "http" : "https") + "://" + host + ":" +
+                            c.server.listen.front().substr(c.server.listen.front().rfind(':') + 1);
+  }
+  while (!c.server.external_url.empty() && c.server.external_url.back() == '/') c.server.external_url.pop_back();
+  return c;
+}
+
+std::string dev_config_toml(const fs::path& data_dir, int port, int http01_port) {
+  std::ostringstream o;
+  o << "# pkictl development configuration, written by 'pkictl serve --dev'.\n"
+    << "# DEV MODE: any identifier is allowed and validation may target private addresses.\n"
+    << "dev = true\n"
+    << "data_dir = \".\"\n\n"
+    << "[server]\nlisten = [\"127.0.0.1:" << port << "\"]\n"
+    << "external_url = \"https://localhost:" << port << "\"\n"
+    << "tls_hostnames = [\"localhost\", \"127.0.0.1\", \"::1\"]\n\n"
+    << "[ca]\ncert = \"issuing/intermediate.crt\"\nkey = \"issuing/intermediate.key\"\n"
+    << "passphrase_file = \"passphrase\"\nroot = \"root/root.crt\"\n"
+    << "default_lifetime = \"24h\"\nmax_lifetime = \"90d\"\n\n"
+    << "[acme]\nallowed_identifiers = [\"*\"]\n\n"
+    << "[validation]\nhttp01_port = " << http01_port << "\n"
+    << "allow_private = [\"127.0.0.0/8\", \"::1/128\", \"10.0.0.0/8\", \"172.16.0.0/12\", \"192.168.0.0/16\", \"fc00::/7\"]\n";
+  (void)data_dir;
+  return o.str();
+}
+
+}  // namespace pkictl::config

@@ -1,0 +1,74 @@
+#pragma once
+// pkictl.toml: the server's one configuration file, loaded strictly into plain structs.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/util/clock.hpp"
+#include "core/util/result.hpp"
+
+namespace pkictl::config {
+
+struct ServerSection {
+  std::vector<std::string> listen = {"127.0.0.1:14000"};  // host:port, [v6]:port
+  std::string external_url;        // e.g. https://acme.corp.internal:14000; default from listen[0]
+  bool plain_http = false;         // behind a TLS-terminating proxy
+  std::filesystem::path tls_cert;  // optional: serve this certificate instead of issuing one
+  std::filesystem::path tls_key;
+  std::vector<std::string> tls_hostnames = {"localhost"};
+  int threads = 0;                 // I/O threads; 0 = number of cores
+  int workers = 0;                 // blocking-work threads (store, signing); 0 = 2 × cores
+};
+
+struct CaSection {
+  std::filesystem::path cert;             // issuing CA certificate (PEM)
+  std::filesystem::path key;              // its encrypted key
+  std::filesystem::path passphrase_file;  // the key's passphrase (else PKICTL_PASSPHRASE)
+  std::vector<std::filesystem::path> chain;  // certificates above the issuing CA sent to clients (not the root)
+  std::filesystem::path root;             // the root certificate (printed, published)
+  Seconds default_lifetime{24 * 3600};
+  Seconds max_lifetime{90LL * 86400};
+};
+
+struct AcmeSection {
+  Seconds order_lifetime{24 * 3600};
+  Seconds authz_lifetime{24 * 3600};
+  std::string terms_of_service;
+  std::string website;
+  bool external_account_required = false;
+  /** Temporary identifier allow-list until the policy engine: "*", "*.corp.internal", "dns:x", "ip:10.0.0.0/8". */
+  std::vector<std::string> allowed_identifiers;
+};
+
+struct ValidationSection {
+  int http01_port = 80;
+  int tlsalpn01_port = 443;
+  std::vector<std::string> resolvers;      // host:port DNS servers; empty = the system's
+  std::vector<std::string> allow_private;  // CIDRs of private/loopback targets that may be validated
+  Seconds timeout{10};
+  int max_redirects = 5;
+  int workers = 16;                        // concurrent validations
+  int queue = 1024;                        // waiting validations before refusing more
+};
+
+struct ServerConfig {
+  std::filesystem::path source;
+  std::filesystem::path data_dir = "pkictl-data";
+  bool dev = false;
+  ServerSection server;
+  CaSection ca;
+  AcmeSection acme;
+  ValidationSection validation;
+};
+
+/**
+ * Loads and validates a config file. Unknown keys, wrong types and bad values fail with
+ * "FILE:LINE: key: reason". Relative paths are relative to the file's directory.
+ * Errors: Config, NotFound.
+ */
+[[nodiscard]] Result<ServerConfig> load_server_config(const std::filesystem::path& path);
+
+/** A config file for `pkictl serve --dev`, as TOML text. */
+std::string dev_config_toml(const std::filesystem::path& data_dir, int port, int http01_port);
+
+}  // namespace pkictl::config

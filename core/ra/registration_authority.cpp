@@ -1,0 +1,445 @@
+#include "core/ra/registration_authority.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "core/acme/jwk.hpp"
+#include "core/acme/problem.hpp"
+#include "core/policy/key_policy.hpp"
+#include "core/x509/csr.hpp"
+#include "core/x509/name.hpp"
+
+namespace pkictl::ra {
+namespace {
+using nlohmann::json;
+using acme::Status;
+
+Result<std::vector<std::string>> parse_contacts(const json& payload) {
+  std::vector<std::string> out;
+  if (!payload.contains("contact")) return out;
+  if (!payload["contact"].is_array()) return fail(ErrorKind::Malformed, "\"contact\" must be an array of URLs");
+  for (const auto& c : payload["contact"]) {
+    if (!c.is_string()) return fail(ErrorKind::InvalidContact, "each contact must be a string URL");
+    const std::string v = c.get<std::string>();
+    if (v.rfind("mailto:", 0) != 0)
+      return fail(ErrorKind::UnsupportedContact, "contact \"" + v + "\" is not supported: only mailto: URLs are");
+    const std::string addr = v.substr(7);
+    const auto at = addr.find('@');
+    if (at == std::string::npos || at == 0 || at + 1 >= addr.size() || addr.find_first_of(",?& <>\"") != std::string::npos ||
+        addr.find('.', at) == std::string::npos)
+      return fail(ErrorKind::InvalidContact, "contact \"" + v + "\" is not a single valid email address");
+    out.push_back(v);
+  }
+  return out;
+}
+
+Result<std::optional<TimePoint>> optional_time(const json& payload, const char* key) {
+  if (!payload.contains(key)) return std::optional<TimePoint>();
+  if (!payload[key].is_string()) return fail(ErrorKind::Malformed, std::string("\"") + key + "\" must be an RFC 3339 string");
+  auto t = util::parse_time(payload[key].get<std::string>());
+  if (!t) return fail(ErrorKind::Malformed, std::string("\"") + key + "\": " + t.error().detail);
+  return std::optional<TimePoint>(*t);
+}
+
+constexpr int max_identifiers_per_order = 100;
+
+}  // namespace
+
+// ---- accounts
+
+Result<RegistrationAuthority::AccountResult> RegistrationAuthority::new_account(const json& jwk, const json& payload) {
+  if (!payload.is_object()) return fail(ErrorKind::Malformed, "the newAccount payload must be a JSON object");
+  PKI_TRY_ASSIGN(auto key, acme::jwk_to_key(jwk));
+  PKI_TRY(policy::check_key(key));
+  PKI_TRY_ASSIGN(auto thumbprint, acme::jwk_thumbprint(jwk));
+  PKI_TRY_ASSIGN(auto existing, m_store.account_by_thumbprint(thumbprint));
+  if (existing) {
+    if (existing->status == Status::Deactivated) return fail(ErrorKind::Unauthorized, "the account of this key is deactivated");
+    return AccountResult{*existing, false};
+  }
+  if (payload.value("onlyReturnExisting", false))
+    return fail(ErrorKind::AccountDoesNotExist, "no account exists for this key (onlyReturnExisting was set)");
+  PKI_TRY_ASSIGN(auto contacts, parse_contacts(payload));
+  const bool agreed = payload.value("termsOfServiceAgreed", false);
+  if (m_cfg.terms_of_service_required && !agreed)
+    return fail(ErrorKind::UserActionRequired, "agree to the terms of service (termsOfServiceAgreed: true) to create an account");
+  PKI_TRY_ASSIGN(auto canonical, acme::key_to_jwk(key));
+  acme::Account a;
+  a.id = acme::new_object_id();
+  a.status = Status::Valid;
+  a.contact = contacts;
+  a.jwk = canonical.dump();
+  a.thumbprint = thumbprint;
+  a.tos_agreed = agreed;
+  a.created = m_clock.now();
+  auto inserted = m_store.insert_account(a);
+  if (!inserted) {
+    // A concurrent newAccount with the same key won: return that one.
+    if (inserted.error().kind == ErrorKind::Conflict) {
+      PKI_TRY_ASSIGN(auto winner, m_store.account_by_thumbprint(thumbprint));
+      if (winner) return AccountResult{*winner, false};
+    }
+    return fail(std::move(inserted).error());
+  }
+  m_log.info("account created", {{"account", a.id}, {"key", key.info().describe()}, {"contacts", a.contact.size()}});
+  return AccountResult{a, true};
+}
+
+Result<acme::Account> RegistrationAuthority::account(const std::string& id) {
+  PKI_TRY_ASSIGN(auto a, m_store.account_by_id(id));
+  if (!a) return fail(ErrorKind::AccountDoesNotExist, "no account " + id + " exists on this server");
+  return *a;
+}
+
+Result<acme::Account> RegistrationAuthority::update_account(const acme::Account& acct, const json& payload) {
+  if (!payload.is_object() || payload.empty()) return acct;
+  acme::Account a = acct;
+  if (payload.contains("status")) {
+    if (payload["status"] != "deactivated") return fail(ErrorKind::Malformed, "an account's status can only be set to \"deactivated\"");
+    a.status = Status::Deactivated;
+  }
+  if (payload.contains("contact")) {
+    PKI_TRY_ASSIGN(a.contact, parse_contacts(payload));
+  }
+  PKI_TRY(m_store.update_account(a));
+  m_log.info(a.status == Status::Deactivated ? "account deactivated" : "account updated", {{"account", a.id}});
+  return a;
+}
+
+Result<acme::Account> RegistrationAuthority::change_key(const acme::Account& acct, const json& new_jwk) {
+  PKI_TRY_ASSIGN(auto key, acme::jwk_to_key(new_jwk));
+  PKI_TRY(policy::check_key(key));
+  PKI_TRY_ASSIGN(auto tp, acme::jwk_thumbprint(new_jwk));
+  PKI_TRY_ASSIGN(auto other, m_store.account_by_thumbprint(tp));
+  if (other) return fail(ErrorKind::Conflict, "the new key is already the key of account " + other->id);
+  PKI_TRY_ASSIGN(auto canonical, acme::key_to_jwk(key));
+  acme::Account a = acct;
+  a.jwk = canonical.dump();
+  a.thumbprint = tp;
+  PKI_TRY(m_store.update_account(a));
+  m_log.info("account key changed", {{"account", a.id}});
+  return a;
+}
+
+// ---- orders
+
+Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, const json& payload) {
+  if (!payload.is_object() || !payload.contains("identifiers") || !payload["identifiers"].is_array() || payload["identifiers"].empty())
+    return fail(ErrorKind::Malformed, "newOrder needs a non-empty \"identifiers\" array");
+  if (payload["identifiers"].size() > max_identifiers_per_order)
+    return fail(ErrorKind::RejectedIdentifier, "an order may name at most " + std::to_string(max_identifiers_per_order) + " identifiers");
+  // Step 1: syntax and normalisation; then the allow-list, collecting every refusal.
+  std::set<acme::Identifier> idents;
+  Error refused{ErrorKind::RejectedIdentifier, "", {}, {}, {}};
+  for (const auto& j : payload["identifiers"]) {
+    auto ident = acme::normalise_identifier(j);
+    if (!ident) {
+      if (ident.error().kind == ErrorKind::Malformed) return fail(std::move(ident).error());
+      refused.sub_errors.push_back({ident.error().kind, j.value("type", ""), j.value("value", ""), ident.error().detail});
+      continue;
+    }
+    if (ident->wildcard()) {
+      refused.sub_errors.push_back({ErrorKind::RejectedIdentifier, ident->type, ident->value,
+                                    "wildcard names can only be validated with dns-01, which this server does not offer yet"});
+      continue;
+    }
+    auto allowed = m_allow.allows(*ident);
+    if (!allowed) {
+      refused.sub_errors.push_back({ErrorKind::RejectedIdentifier, ident->type, ident->value, allowed.error().detail});
+      continue;
+    }
+    idents.insert(*ident);
+  }
+  if (!refused.sub_errors.empty()) {
+    refused.detail = refused.sub_errors.size() == 1 ? refused.sub_errors.front().detail
+                                                    : std::to_string(refused.sub_errors.size()) + " identifiers were refused (see subproblems)";
+    m_log.info("order refused", {{"account", acct.id}, {"reason", refused.detail}});
+    return fail(std::move(refused));
+  }
+  // Step 2: requested validity.
+  PKI_TRY_ASSIGN(auto nb, optional_time(payload, "notBefore"));
+  PKI_TRY_ASSIGN(auto na, optional_time(payload, "notAfter"));
+  const TimePoint now = m_clock.now();
+  if (nb && na && *na <= *nb) return fail(ErrorKind::Malformed, "notAfter must be after notBefore");
+  if (na && *na <= now) return fail(ErrorKind::Malformed, "notAfter is in the past");
+  const TimePoint start = nb ? *nb : now;
+  if (na && *na - start > m_cfg.max_cert_lifetime)
+    return fail(ErrorKind::Malformed, "the requested lifetime exceeds the maximum of " + util::format_duration(m_cfg.max_cert_lifetime));
+  if (nb && *nb > now + m_cfg.order_lifetime) return fail(ErrorKind::Malformed, "notBefore is too far in the future");
+
+  acme::Order o;
+  o.account_id = acct.id;
+  o.identifiers.assign(idents.begin(), idents.end());
+  o.not_before = nb;
+  o.not_after = na;
+  // Step 3: an identical open order is returned instead of a new one (clients retry newOrder).
+  if (!nb && !na) {
+    PKI_TRY_ASSIGN(auto open, m_store.find_open_order(acct.id, o.identifiers_key(), now));
+    if (open) return refresh(*open);
+  }
+  // Step 4: reuse authorizations, create the missing ones.
+  o.id = acme::new_object_id();
+  o.created = now;
+  o.expires = now + m_cfg.order_lifetime;
+  std::vector<acme::Authorization> fresh;
+  for (const auto& ident : o.identifiers) {
+    PKI_TRY_ASSIGN(auto existing, m_store.reusable_authz(acct.id, ident, false, now));
+    if (existing) {
+      o.authz_ids.push_back(existing->id);
+      o.expires = std::min(o.expires, existing->expires);
+      continue;
+    }
+    acme::Authorization a;
+    a.id = acme::new_object_id();
+    a.account_id = acct.id;
+    a.identifier = ident;
+    a.status = Status::Pending;
+    a.expires = now + m_cfg.authz_lifetime;
+    for (const auto& type : m_challenge_types) {
+      PKI_TRY_ASSIGN(auto token, crypto::random_bytes(32));
+      a.challenges.push_back({acme::new_object_id(), a.id, type, util::base64url_encode(token), Status::Pending, std::nullopt, std::nullopt});
+    }
+    o.authz_ids.push_back(a.id);
+    fresh.push_back(std::move(a));
+  }
+  PKI_TRY(m_store.insert_order(o, fresh));
+  json idj = json::array();
+  for (const auto& i : o.identifiers) idj.push_back(i.type + ":" + i.value);
+  m_log.info("order created", {{"account", acct.id}, {"order", o.id}, {"identifiers", idj}, {"new_authzs", fresh.size()}});
+  return refresh(o);
+}
+
+Result<std::vector<acme::Authorization>> RegistrationAuthority::authzs_of(const acme::Order& o) {
+  std::vector<acme::Authorization> out;
+  for (const auto& id : o.authz_ids) {
+    PKI_TRY_ASSIGN(auto a, m_store.authz_by_id(id));
+    if (a) out.push_back(*a);
+  }
+  return out;
+}
+
+Result<acme::Order> RegistrationAuthority::refresh(acme::Order o) {
+  PKI_TRY_ASSIGN(auto authzs, authzs_of(o));
+  const Status derived = acme::derive_order_status(o, authzs, m_clock.now());
+  if (derived != o.status && (o.status == Status::Pending || o.status == Status::Ready)) {
+    PKI_TRY_ASSIGN(bool moved, m_store.transition_order(o.id, o.status, derived, std::nullopt));
+    if (moved) m_log.info("order status", {{"order", o.id}, {"from", acme::to_string(o.status)}, {"to", acme::to_string(derived)}});
+    PKI_TRY_ASSIGN(auto fresh, m_store.order_by_id(o.id));
+    if (fresh) return *fresh;
+  }
+  return o;
+}
+
+Result<acme::Order> RegistrationAuthority::order(const acme::Account& acct, const std::string& id) {
+  PKI_TRY_ASSIGN(auto o, m_store.order_by_id(id));
+  if (!o) return fail(ErrorKind::NotFound, "no order " + id);
+  if (o->account_id != acct.id) return fail(ErrorKind::Unauthorized, "order " + id + " belongs to another account");
+  return refresh(*o);
+}
+
+Result<std::vector<std::string>> RegistrationAuthority::order_ids(const acme::Account& acct, int offset, int limit) {
+  return m_store.order_ids(acct.id, offset, limit);
+}
+
+Result<acme::Authorization> RegistrationAuthority::authorization(const acme::Account& acct, const std::string& id) {
+  PKI_TRY_ASSIGN(auto a, m_store.authz_by_id(id));
+  if (!a) return fail(ErrorKind::NotFound, "no authorization " + id);
+  if (a->account_id != acct.id) return fail(ErrorKind::Unauthorized, "authorization " + id + " belongs to another account");
+  a->status = a->effective_status(m_clock.now());
+  return *a;
+}
+
+Result<acme::Authorization> RegistrationAuthority::deactivate_authorization(const acme::Account& acct, const std::string& id) {
+  PKI_TRY_ASSIGN(auto a, authorization(acct, id));
+  if (a.status != Status::Pending && a.status != Status::Valid)
+    return fail(ErrorKind::Malformed, "only pending or valid authorizations can be deactivated (this one is " + std::string(acme::to_string(a.status)) + ")");
+  PKI_TRY(m_store.transition_authz(id, a.status, Status::Deactivated));
+  m_log.info("authorization deactivated", {{"account", acct.id}, {"authz", id}});
+  return authorization(acct, id);
+}
+
+Result<acme::Challenge> RegistrationAuthority::challenge(const acme::Account& acct, const std::string& id) {
+  PKI_TRY_ASSIGN(auto c, m_store.challenge_by_id(id));
+  if (!c) return fail(ErrorKind::NotFound, "no challenge " + id);
+  PKI_TRY_ASSIGN(auto a, authorization(acct, c->authz_id));
+  (void)a;
+  return *c;
+}
+
+Result<acme::Challenge> RegistrationAuthority::respond_challenge(const acme::Account& acct, const std::string& id, bool trigger) {
+  PKI_TRY_ASSIGN(auto c, challenge(acct, id));
+  if (!trigger || c.status != Status::Pending) return c;  // idempotent: the current state
+  PKI_TRY_ASSIGN(auto a, authorization(acct, c.authz_id));
+  if (a.status != Status::Pending)
+    return fail(ErrorKind::Malformed, "the authorization is " + std::string(acme::to_string(a.status)) + "; its challenges can no longer be answered");
+  if (std::find(m_challenge_types.begin(), m_challenge_types.end(), c.type) == m_challenge_types.end())
+    return fail(ErrorKind::Unauthorized, "challenge type " + c.type + " is not offered for this identifier");
+  PKI_TRY_ASSIGN(bool started, m_store.transition_challenge(id, Status::Pending, Status::Processing));
+  if (!started) return challenge(acct, id);  // someone else started it
+  if (!m_queue) return fail(ErrorKind::Internal, "no validator is running");
+  auto queued = m_queue->enqueue({c, a.identifier, key_authorization(acct, c.token)});
+  if (!queued) {
+    (void)m_store.transition_challenge(id, Status::Processing, Status::Pending);
+    return fail(std::move(queued).error());
+  }
+  m_log.info("challenge processing", {{"account", acct.id}, {"challenge", id}, {"type", c.type},
+                                      {"identifier", a.identifier.type + ":" + a.identifier.value}});
+  c.status = Status::Processing;
+  return c;
+}
+
+void RegistrationAuthority::complete_validation(const ValidationOutcome& outcome) {
+  auto c = m_store.challenge_by_id(outcome.challenge_id);
+  if (!c || !*c) {
+    m_log.error("validation result for an unknown challenge", {{"challenge", outcome.challenge_id}});
+    return;
+  }
+  acme::Challenge ch = **c;
+  ch.status = outcome.valid ? Status::Valid : Status::Invalid;
+  ch.validated = m_clock.now();
+  ch.error = outcome.problem;
+  auto r = m_store.record_validation(ch, ch.status);
+  m_log.write(outcome.valid ? log::Level::Info : log::Level::Warn, "validation finished",
+              {{"challenge", ch.id}, {"authz", ch.authz_id}, {"type", ch.type}, {"valid", outcome.valid},
+               {"problem", outcome.problem ? *outcome.problem : json()}, {"records", outcome.records},
+               {"stored", r.has_value()}});
+}
+
+// ---- finalize and certificates
+
+Result<void> RegistrationAuthority::check_csr_matches(const acme::Order& o, const x509::VerifiedCsr& csr) {
+  // RFC 8555 §7.4: "The CSR MUST indicate the exact same set of requested identifiers as the
+  // initial newOrder request."
+  std::set<acme::Identifier> in_csr;
+  for (const auto& san : csr.requested_sans()) {
+    if (san.type == x509::GeneralNameType::Dns) in_csr.insert({"dns", util::to_lower(san.value)});
+    else if (san.type == x509::GeneralNameType::Ip) in_csr.insert({"ip", san.value});
+    else return fail(ErrorKind::BadCsr, "the CSR requests a " + std::string(x509::to_string(san.type)) + " name, which ACME orders cannot authorize");
+  }
+  const std::set<acme::Identifier> ordered(o.identifiers.begin(), o.identifiers.end());
+  const std::string cn = util::to_lower(csr.common_name());
+  if (!cn.empty()) {
+    const bool is_ip = x509::ip_bytes(cn).has_value();
+    const acme::Identifier cn_ident{is_ip ? "ip" : "dns", is_ip ? *x509::canonical_ip(cn) : cn};
+    if (!ordered.count(cn_ident)) return fail(ErrorKind::BadCsr, "the CSR's common name \"" + cn + "\" is not one of the order's identifiers");
+    in_csr.insert(cn_ident);
+  }
+  if (in_csr != ordered) {
+    std::string missing, extra;
+    for (const auto& i : ordered) if (!in_csr.count(i)) missing += " " + i.type + ":" + i.value;
+    for (const auto& i : in_csr) if (!ordered.count(i)) extra += " " + i.type + ":" + i.value;
+    return fail(ErrorKind::BadCsr, "the CSR's identifiers differ from the order's" + (missing.empty() ? "" : "; missing:" + missing) +
+                                       (extra.empty() ? "" : "; not in the order:" + extra));
+  }
+  return {};
+}
+
+Result<x509::CertificateSpec> RegistrationAuthority::certificate_spec(const acme::Order& o, const crypto::PublicKey& key) {
+  const auto& issuer = m_ca.issuer->certificate();
+  x509::CertificateSpec spec;
+  std::string cn;
+  for (const auto& i : o.identifiers) {
+    spec.sans.push_back({i.type == "dns" ? x509::GeneralNameType::Dns : x509::GeneralNameType::Ip, i.value});
+    if (cn.empty() && i.type == "dns" && i.value.size() <= 64) cn = i.value;
+  }
+  if (!cn.empty()) {
+    PKI_TRY_ASSIGN(spec.subject_der, x509::parse_name("CN=" + cn));
+  } else {
+    ossl::Ptr<X509_NAME> empty(X509_NAME_new());
+    spec.subject_der = x509::name_to_der(empty.get());
+    spec.sans_critical = true;  // RFC 5280 §4.2.1.6: critical when the subject is empty
+  }
+  spec.basic_constraints = x509::BasicConstraints{false, std::nullopt};
+  spec.key_usage = x509::DigitalSignature | (key.info().algorithm == "RSA" ? x509::KeyEncipherment : 0u);
+  spec.extended_key_usage = {"serverAuth", "clientAuth"};
+  const TimePoint now = m_clock.now();
+  spec.not_before = o.not_before ? *o.not_before : std::max(now - m_cfg.backdate, issuer.not_before());
+  spec.not_after = o.not_after ? *o.not_after : spec.not_before + m_cfg.default_cert_lifetime;
+  if (spec.not_after > issuer.not_after()) spec.not_after = issuer.not_after();
+  return spec;
+}
+
+Result<acme::Order> RegistrationAuthority::fail_order(acme::Order o, const Error& e) {
+  const json problem = acme::problem_json(e);
+  (void)m_store.transition_order(o.id, Status::Processing, Status::Invalid, problem);
+  m_log.error("issuance failed", {{"order", o.id}, {"error", e.detail}, {"internal", e.internal}});
+  return fail(e);
+}
+
+Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, const std::string& order_id, std::string_view csr_der) {
+  // Step 1: the order is this account's and ready; repeats of a finished finalize get the order.
+  PKI_TRY_ASSIGN(auto o, order(acct, order_id));
+  if (o.status == Status::Processing || o.status == Status::Valid) return o;
+  if (o.status != Status::Ready)
+    return fail(ErrorKind::OrderNotReady, "the order is " + std::string(acme::to_string(o.status)) +
+                                              (o.status == Status::Pending ? "; complete its authorizations first" : ""));
+  // Step 2: the CSR — signature, key, identifiers.
+  PKI_TRY_ASSIGN(auto untrusted, x509::UntrustedCsr::parse(csr_der));
+  PKI_TRY_ASSIGN(auto csr, untrusted.verify());
+  if (auto k = policy::check_key(csr.public_key()); !k) return fail(Error{ErrorKind::BadCsr, "CSR key: " + k.error().detail, {}, {}, {}});
+  PKI_TRY_ASSIGN(auto acct_key, acme::jwk_to_key(json::parse(acct.jwk)));
+  if (csr.public_key().equals(acct_key)) return fail(ErrorKind::BadCsr, "the CSR must not use the account key");
+  PKI_TRY(check_csr_matches(o, csr));
+  // Step 3: re-judge the identifiers: the allow-list may have changed since newOrder.
+  for (const auto& i : o.identifiers) PKI_TRY(m_allow.allows(i));
+  // Step 4: claim the order. Only one finalize wins; the others see processing.
+  PKI_TRY_ASSIGN(bool claimed, m_store.transition_order(o.id, Status::Ready, Status::Processing, std::nullopt));
+  if (!claimed) return order(acct, order_id);
+  // From here on, failures must mark the order invalid.
+  o.status = Status::Processing;
+  auto spec = certificate_spec(o, csr.public_key());
+  if (!spec) return fail_order(o, spec.error());
+  store::StoreSerialRegistry serials(m_store, m_ca.key_id_hex, o.id);
+  auto cert = m_ca.issuer->issue(*spec, csr.public_key(), serials);
+  if (!cert) return fail_order(o, cert.error());
+  acme::CertificateRecord rec;
+  rec.id = acme::new_object_id();
+  rec.serial_hex = cert->serial_hex();
+  rec.issuer_key_id = m_ca.key_id_hex;
+  rec.account_id = acct.id;
+  rec.order_id = o.id;
+  rec.der = cert->der();
+  rec.spki_sha256 = util::to_hex(cert->public_key().fingerprint());
+  rec.not_before = cert->not_before();
+  rec.not_after = cert->not_after();
+  if (auto stored = m_store.finish_issuance(rec); !stored) return fail_order(o, stored.error());
+  json sans = json::array();
+  for (const auto& s : cert->sans()) sans.push_back(s.display());
+  m_log.info("certificate issued", {{"account", acct.id}, {"order", o.id}, {"serial", rec.serial_hex}, {"sans", sans},
+                                    {"not_after", util::format_time(rec.not_after)}, {"key", csr.public_key().info().describe()}});
+  return order(acct, order_id);
+}
+
+Result<acme::CertificateRecord> RegistrationAuthority::certificate(const acme::Account& acct, const std::string& id) {
+  PKI_TRY_ASSIGN(auto c, m_store.certificate_by_id(id));
+  if (!c) return fail(ErrorKind::NotFound, "no certificate " + id);
+  if (c->account_id != acct.id) return fail(ErrorKind::Unauthorized, "certificate " + id + " belongs to another account");
+  return *c;
+}
+
+std::string RegistrationAuthority::pem_chain(const acme::CertificateRecord& c) const {
+  auto leaf = x509::Certificate::parse(c.der);
+  std::string out = leaf ? leaf->pem() : std::string();
+  for (const auto& ca : m_ca.chain) out += ca.pem();
+  return out;
+}
+
+Result<void> RegistrationAuthority::revoke(const acme::Account* acct, const crypto::PublicKey* key, std::string_view cert_der, int reason) {
+  // RFC 5280 §5.3.1 reason codes; 7 is unused.
+  static const std::set<int> allowed = {0, 1, 2, 3, 4, 5, 6, 8, 9, 10};
+  if (!allowed.count(reason)) return fail(ErrorKind::BadRevocationReason, "revocation reason " + std::to_string(reason) + " is not allowed (0-6, 8-10)");
+  auto cert = x509::Certificate::parse(cert_der);
+  if (!cert) return fail(ErrorKind::Malformed, "\"certificate\" is not a DER certificate");
+  PKI_TRY_ASSIGN(auto rec, m_store.certificate_by_serial(m_ca.key_id_hex, cert->serial_hex()));
+  if (!rec || rec->der != cert_der) return fail(ErrorKind::NotFound, "this server did not issue that certificate");
+  if (acct && rec->account_id != acct->id)
+    return fail(ErrorKind::Unauthorized, "the certificate was issued to another account; revoke it with that account or the certificate's key");
+  if (!acct && (!key || !key->equals(cert->public_key())))
+    return fail(ErrorKind::Unauthorized, "the request is signed neither by the issuing account nor by the certificate's key");
+  PKI_TRY_ASSIGN(bool revoked, m_store.revoke_certificate(rec->id, reason, m_clock.now()));
+  if (!revoked) return fail(ErrorKind::AlreadyRevoked, "the certificate is already revoked");
+  m_log.info("certificate revoked", {{"serial", rec->serial_hex}, {"reason", reason}, {"by", acct ? "account " + acct->id : "certificate key"}});
+  return {};
+}
+
+}  // namespace pkictl::ra

@@ -1,0 +1,121 @@
+#pragma once
+// The registration authority: every ACME decision that is not about bytes on the wire. It judges
+// requests, keeps the state machine in the store, asks the validator to validate, and has the
+// issuer sign. It never sees HTTP.
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/acme/objects.hpp"
+#include "core/ca/issuer.hpp"
+#include "core/log/logger.hpp"
+#include "core/policy/identifier_allowlist.hpp"
+#include "core/store/store.hpp"
+#include "core/x509/csr.hpp"
+
+namespace pkictl::ra {
+
+struct RaConfig {
+  Seconds order_lifetime{24 * 3600};
+  Seconds authz_lifetime{24 * 3600};
+  Seconds default_cert_lifetime{24 * 3600};
+  Seconds max_cert_lifetime{90LL * 86400};
+  Seconds backdate{60};  // notBefore this far in the past, for clients with slow clocks
+  bool terms_of_service_required = false;
+};
+
+/** What the validator needs to check one challenge. */
+struct ValidationJob {
+  acme::Challenge challenge;
+  acme::Identifier identifier;
+  std::string key_authorization;
+};
+
+/** The validator as the RA sees it: a bounded queue. Errors: RateLimited when full. */
+class ValidationQueue {
+ public:
+  virtual ~ValidationQueue() = default;
+  [[nodiscard]] virtual Result<void> enqueue(ValidationJob job) = 0;
+};
+
+/** The outcome of one validation: the problem (as a problem document) if it failed. */
+struct ValidationOutcome {
+  std::string challenge_id;
+  bool valid = false;
+  std::optional<nlohmann::json> problem;
+  nlohmann::json records = nlohmann::json::array();  // what was seen, for the log
+};
+
+/** The issuing CA as the RA uses it. */
+struct IssuingCa {
+  const ca::Issuer* issuer = nullptr;
+  std::string key_id_hex;                  // SKI of the issuing CA
+  std::vector<x509::Certificate> chain;    // issuing CA first, then anything above it to send
+};
+
+class RegistrationAuthority final {
+ public:
+  RegistrationAuthority(store::Store& store, const Clock& clock, IssuingCa ca, policy::IdentifierAllowList allow,
+                        RaConfig config, log::Logger& logger)
+      : m_store(store), m_clock(clock), m_ca(std::move(ca)), m_allow(std::move(allow)), m_cfg(config), m_log(logger) {}
+
+  void set_validation_queue(ValidationQueue* q) { m_queue = q; }
+
+  struct AccountResult {
+    acme::Account account;
+    bool created = false;
+  };
+  /** newAccount (RFC 8555 §7.3): returns the existing account for a known key. */
+  [[nodiscard]] Result<AccountResult> new_account(const nlohmann::json& jwk, const nlohmann::json& payload);
+  [[nodiscard]] Result<acme::Account> account(const std::string& id);
+  /** Contact update or deactivation (§7.3.2, §7.3.6); an empty payload returns the account. */
+  [[nodiscard]] Result<acme::Account> update_account(const acme::Account& acct, const nlohmann::json& payload);
+  /** keyChange (§7.3.5): `new_jwk` signed the inner JWS. Conflict if that key has an account. */
+  [[nodiscard]] Result<acme::Account> change_key(const acme::Account& acct, const nlohmann::json& new_jwk);
+
+  [[nodiscard]] Result<acme::Order> new_order(const acme::Account& acct, const nlohmann::json& payload);
+  /** An order of this account with its status brought up to date. NotFound/Unauthorized. */
+  [[nodiscard]] Result<acme::Order> order(const acme::Account& acct, const std::string& id);
+  [[nodiscard]] Result<std::vector<std::string>> order_ids(const acme::Account& acct, int offset, int limit);
+  [[nodiscard]] Result<acme::Authorization> authorization(const acme::Account& acct, const std::string& id);
+  [[nodiscard]] Result<acme::Authorization> deactivate_authorization(const acme::Account& acct, const std::string& id);
+  /** Starts validation once; a repeated response returns the challenge's current state. */
+  [[nodiscard]] Result<acme::Challenge> respond_challenge(const acme::Account& acct, const std::string& id, bool trigger);
+  [[nodiscard]] Result<acme::Challenge> challenge(const acme::Account& acct, const std::string& id);
+  /** Called by the validator with its outcome. */
+  void complete_validation(const ValidationOutcome& outcome);
+
+  /** finalize (§7.4): the order must be ready; a processing or valid order is returned as is. */
+  [[nodiscard]] Result<acme::Order> finalize(const acme::Account& acct, const std::string& order_id, std::string_view csr_der);
+  [[nodiscard]] Result<acme::CertificateRecord> certificate(const acme::Account& acct, const std::string& id);
+  /** The PEM chain served for a certificate: leaf, issuing CA, then [ca] chain. */
+  std::string pem_chain(const acme::CertificateRecord& c) const;
+
+  /** revokeCert (§7.6) by the owning account (acct set) or by the certificate's key (key set). */
+  [[nodiscard]] Result<void> revoke(const acme::Account* acct, const crypto::PublicKey* key, std::string_view cert_der, int reason);
+
+  std::string key_authorization(const acme::Account& acct, const std::string& token) const {
+    return token + "." + acct.thumbprint;
+  }
+  const std::vector<std::string>& challenge_types() const { return m_challenge_types; }
+
+ private:
+  Result<std::vector<acme::Authorization>> authzs_of(const acme::Order& o);
+  Result<acme::Order> refresh(acme::Order o);
+  Result<x509::CertificateSpec> certificate_spec(const acme::Order& o, const crypto::PublicKey& key);
+  Result<void> check_csr_matches(const acme::Order& o, const x509::VerifiedCsr& csr);
+  Result<acme::Order> fail_order(acme::Order o, const Error& e);
+
+  store::Store& m_store;
+  const Clock& m_clock;
+  IssuingCa m_ca;
+  policy::IdentifierAllowList m_allow;
+  RaConfig m_cfg;
+  log::Logger& m_log;
+  ValidationQueue* m_queue = nullptr;
+  std::vector<std::string> m_challenge_types = {"http-01"};
+};
+
+}  // namespace pkictl::ra

@@ -1,0 +1,81 @@
+#include "core/store/sqlite/schema.hpp"
+
+namespace pkictl::store::sqlite {
+
+const std::vector<std::string_view>& migrations() {
+  static const std::vector<std::string_view> all = {
+      // 1: the ACME server's state. Times are UTC seconds; DER is a BLOB.
+      R"SQL(
+CREATE TABLE accounts (
+  id TEXT PRIMARY KEY,
+  thumbprint TEXT NOT NULL UNIQUE,
+  jwk TEXT NOT NULL,
+  status TEXT NOT NULL,
+  contact TEXT NOT NULL,
+  tos_agreed INTEGER NOT NULL,
+  created INTEGER NOT NULL
+);
+CREATE TABLE authzs (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  ident_type TEXT NOT NULL,
+  ident_value TEXT NOT NULL,
+  wildcard INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  expires INTEGER NOT NULL
+);
+CREATE INDEX authzs_reuse ON authzs(account_id, ident_type, ident_value, wildcard, status);
+CREATE TABLE challenges (
+  id TEXT PRIMARY KEY,
+  authz_id TEXT NOT NULL REFERENCES authzs(id),
+  type TEXT NOT NULL,
+  token TEXT NOT NULL,
+  status TEXT NOT NULL,
+  validated INTEGER,
+  error TEXT
+);
+CREATE INDEX challenges_authz ON challenges(authz_id);
+CREATE TABLE orders (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  status TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  expires INTEGER NOT NULL,
+  identifiers TEXT NOT NULL,
+  identifiers_key TEXT NOT NULL,
+  not_before INTEGER,
+  not_after INTEGER,
+  authz_ids TEXT NOT NULL,
+  certificate_id TEXT,
+  error TEXT,
+  replaces TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX orders_account ON orders(account_id, created);
+CREATE INDEX orders_open ON orders(account_id, identifiers_key, status);
+CREATE TABLE serials (
+  issuer_key_id TEXT NOT NULL,
+  serial TEXT NOT NULL,
+  order_id TEXT NOT NULL,
+  PRIMARY KEY (issuer_key_id, serial)
+);
+CREATE TABLE certificates (
+  id TEXT PRIMARY KEY,
+  issuer_key_id TEXT NOT NULL,
+  serial TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  order_id TEXT NOT NULL,
+  der BLOB NOT NULL,
+  spki_sha256 TEXT NOT NULL,
+  not_before INTEGER NOT NULL,
+  not_after INTEGER NOT NULL,
+  revoked_at INTEGER,
+  revocation_reason INTEGER NOT NULL DEFAULT -1,
+  UNIQUE (issuer_key_id, serial)
+);
+CREATE INDEX certificates_spki ON certificates(spki_sha256);
+)SQL",
+  };
+  return all;
+}
+
+}  // namespace pkictl::store::sqlite

@@ -1,0 +1,393 @@
+// The SQLite backend: one connection in WAL mode with synchronous=FULL (a commit is durable when it
+// returns), serialised by a mutex. SQLite exceptions stop here and become Errors.
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include <mutex>
+
+#include "core/store/sqlite/schema.hpp"
+#include "core/store/store.hpp"
+
+namespace pkictl::store {
+namespace {
+
+using nlohmann::json;
+using acme::Identifier;
+
+std::int64_t secs(TimePoint t) { return t.time_since_epoch().count(); }
+TimePoint tp(std::int64_t s) { return TimePoint(Seconds(s)); }
+
+Error sql_error(const SQLite::Exception& e, std::string_view what) {
+  const bool constraint = (e.getErrorCode() & 0xff) == SQLITE_CONSTRAINT;
+  return Error{constraint ? ErrorKind::Conflict : ErrorKind::Io, std::string(what) + (constraint ? ": already exists" : " failed in the store"),
+               e.what(), {}, {}};
+}
+
+/** BEGIN IMMEDIATE … COMMIT, rolled back by the destructor unless committed. */
+class Tx final {
+ public:
+  explicit Tx(SQLite::Database& db) : m_db(db) { m_db.exec("BEGIN IMMEDIATE"); }
+  ~Tx() {
+    if (!m_done) {
+      try { m_db.exec("ROLLBACK"); } catch (...) {}
+    }
+  }
+  void commit() { m_db.exec("COMMIT"); m_done = true; }
+
+ private:
+  SQLite::Database& m_db;
+  bool m_done = false;
+};
+
+std::optional<json> opt_json(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return json::parse(c.getString(), nullptr, false);
+}
+
+void bind_opt_time(SQLite::Statement& st, int idx, const std::optional<TimePoint>& t) {
+  if (t) st.bind(idx, static_cast<int64_t>(secs(*t)));
+  else st.bind(idx);
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(const std::string& path)
+      : m_db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX) {
+    m_db.exec("PRAGMA journal_mode=WAL");
+    m_db.exec("PRAGMA synchronous=FULL");
+    m_db.exec("PRAGMA foreign_keys=ON");
+    m_db.exec("PRAGMA busy_timeout=10000");
+    migrate();
+  }
+
+  Result<void> insert_account(const Account& a) override {
+    return locked("creating the account", [&]() -> Result<void> {
+      SQLite::Statement st(m_db, "INSERT INTO accounts(id, thumbprint, jwk, status, contact, tos_agreed, created) VALUES(?,?,?,?,?,?,?)");
+      st.bind(1, a.id); st.bind(2, a.thumbprint); st.bind(3, a.jwk); st.bind(4, std::string(acme::to_string(a.status)));
+      st.bind(5, json(a.contact).dump()); st.bind(6, a.tos_agreed ? 1 : 0); st.bind(7, static_cast<int64_t>(secs(a.created)));
+      st.exec();
+      return {};
+    });
+  }
+
+  Result<std::optional<Account>> account_by_id(const std::string& id) override { return account_where("id", id); }
+  Result<std::optional<Account>> account_by_thumbprint(const std::string& tp) override { return account_where("thumbprint", tp); }
+
+  Result<void> update_account(const Account& a) override {
+    return locked("updating the account", [&]() -> Result<void> {
+      SQLite::Statement st(m_db, "UPDATE accounts SET thumbprint=?, jwk=?, status=?, contact=? WHERE id=?");
+      st.bind(1, a.thumbprint); st.bind(2, a.jwk); st.bind(3, std::string(acme::to_string(a.status)));
+      st.bind(4, json(a.contact).dump()); st.bind(5, a.id);
+      if (st.exec() != 1) return fail(ErrorKind::NotFound, "no such account");
+      return {};
+    });
+  }
+
+  Result<void> insert_order(const Order& o, const std::vector<Authorization>& new_authzs) override {
+    return locked("creating the order", [&]() -> Result<void> {
+      Tx tx(m_db);
+      for (const auto& a : new_authzs) {
+        SQLite::Statement st(m_db, "INSERT INTO authzs(id, account_id, ident_type, ident_value, wildcard, status, expires) VALUES(?,?,?,?,?,?,?)");
+        st.bind(1, a.id); st.bind(2, a.account_id); st.bind(3, a.identifier.type); st.bind(4, a.identifier.value);
+        st.bind(5, a.wildcard ? 1 : 0); st.bind(6, std::string(acme::to_string(a.status))); st.bind(7, static_cast<int64_t>(secs(a.expires)));
+        st.exec();
+        for (const auto& c : a.challenges) {
+          SQLite::Statement cs(m_db, "INSERT INTO challenges(id, authz_id, type, token, status) VALUES(?,?,?,?,?)");
+          cs.bind(1, c.id); cs.bind(2, a.id); cs.bind(3, c.type); cs.bind(4, c.token); cs.bind(5, std::string(acme::to_string(c.status)));
+          cs.exec();
+        }
+      }
+      json idents = json::array();
+      for (const auto& i : o.identifiers) idents.push_back(i.to_json());
+      SQLite::Statement st(m_db,
+                           "INSERT INTO orders(id, account_id, status, created, expires, identifiers, identifiers_key, not_before, not_after, authz_ids, replaces) "
+                           "VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+      st.bind(1, o.id); st.bind(2, o.account_id); st.bind(3, std::string(acme::to_string(o.status)));
+      st.bind(4, static_cast<int64_t>(secs(o.created))); st.bind(5, static_cast<int64_t>(secs(o.expires)));
+      st.bind(6, idents.dump()); st.bind(7, o.identifiers_key());
+      bind_opt_time(st, 8, o.not_before); bind_opt_time(st, 9, o.not_after);
+      st.bind(10, json(o.authz_ids).dump()); st.bind(11, o.replaces);
+      st.exec();
+      tx.commit();
+      return {};
+    });
+  }
+
+  Result<std::optional<Order>> order_by_id(const std::string& id) override {
+    return locked("reading the order", [&]() -> Result<std::optional<Order>> {
+      SQLite::Statement st(m_db, std::string(order_columns) + " WHERE id=?");
+      st.bind(1, id);
+      if (!st.executeStep()) return std::optional<Order>();
+      return std::optional<Order>(order_from(st));
+    });
+  }
+
+  Result<std::optional<Order>> find_open_order(const std::string& account_id, const std::string& key, TimePoint now) override {
+    return locked("looking up orders", [&]() -> Result<std::optional<Order>> {
+      SQLite::Statement st(m_db, std::string(order_columns) +
+                                     " WHERE account_id=? AND identifiers_key=? AND status IN ('pending','ready') AND expires>? "
+                                     "ORDER BY created DESC LIMIT 1");
+      st.bind(1, account_id); st.bind(2, key); st.bind(3, static_cast<int64_t>(secs(now)));
+      if (!st.executeStep()) return std::optional<Order>();
+      return std::optional<Order>(order_from(st));
+    });
+  }
+
+  Result<std::vector<std::string>> order_ids(const std::string& account_id, int offset, int limit) override {
+    return locked("listing orders", [&]() -> Result<std::vector<std::string>> {
+      SQLite::Statement st(m_db, "SELECT id FROM orders WHERE account_id=? ORDER BY created DESC, id LIMIT ? OFFSET ?");
+      st.bind(1, account_id); st.bind(2, limit); st.bind(3, offset);
+      std::vector<std::string> out;
+      while (st.executeStep()) out.push_back(st.getColumn(0).getString());
+      return out;
+    });
+  }
+
+  Result<bool> transition_order(const std::string& id, Status from, Status to, const std::optional<json>& error) override {
+    return locked("updating the order", [&]() -> Result<bool> {
+      SQLite::Statement st(m_db, "UPDATE orders SET status=?, error=? WHERE id=? AND status=?");
+      st.bind(1, std::string(acme::to_string(to)));
+      if (error) st.bind(2, error->dump()); else st.bind(2);
+      st.bind(3, id); st.bind(4, std::string(acme::to_string(from)));
+      return st.exec() == 1;
+    });
+  }
+
+  Result<std::optional<Authorization>> authz_by_id(const std::string& id) override {
+    return locked("reading the authorization", [&]() -> Result<std::optional<Authorization>> {
+      SQLite::Statement st(m_db, std::string(authz_columns) + " WHERE id=?");
+      st.bind(1, id);
+      if (!st.executeStep()) return std::optional<Authorization>();
+      return std::optional<Authorization>(authz_from(st));
+    });
+  }
+
+  Result<std::optional<Authorization>> reusable_authz(const std::string& account_id, const Identifier& ident, bool wildcard,
+                                                      TimePoint now) override {
+    return locked("looking up authorizations", [&]() -> Result<std::optional<Authorization>> {
+      SQLite::Statement st(m_db, std::string(authz_columns) +
+                                     " WHERE account_id=? AND ident_type=? AND ident_value=? AND wildcard=? AND status IN ('valid','pending') "
+                                     "AND expires>? ORDER BY (status='valid') DESC, expires DESC LIMIT 1");
+      st.bind(1, account_id); st.bind(2, ident.type); st.bind(3, ident.value); st.bind(4, wildcard ? 1 : 0);
+      st.bind(5, static_cast<int64_t>(secs(now)));
+      if (!st.executeStep()) return std::optional<Authorization>();
+      return std::optional<Authorization>(authz_from(st));
+    });
+  }
+
+  Result<bool> transition_authz(const std::string& id, Status from, Status to) override {
+    return locked("updating the authorization", [&]() -> Result<bool> {
+      SQLite::Statement st(m_db, "UPDATE authzs SET status=? WHERE id=? AND status=?");
+      st.bind(1, std::string(acme::to_string(to))); st.bind(2, id); st.bind(3, std::string(acme::to_string(from)));
+      return st.exec() == 1;
+    });
+  }
+
+  Result<std::optional<Challenge>> challenge_by_id(const std::string& id) override {
+    return locked("reading the challenge", [&]() -> Result<std::optional<Challenge>> {
+      SQLite::Statement st(m_db, "SELECT id, authz_id, type, token, status, validated, error FROM challenges WHERE id=?");
+      st.bind(1, id);
+      if (!st.executeStep()) return std::optional<Challenge>();
+      return std::optional<Challenge>(challenge_from(st));
+    });
+  }
+
+  Result<bool> transition_challenge(const std::string& id, Status from, Status to) override {
+    return locked("updating the challenge", [&]() -> Result<bool> {
+      SQLite::Statement st(m_db, "UPDATE challenges SET status=? WHERE id=? AND status=?");
+      st.bind(1, std::string(acme::to_string(to))); st.bind(2, id); st.bind(3, std::string(acme::to_string(from)));
+      return st.exec() == 1;
+    });
+  }
+
+  Result<void> record_validation(const Challenge& c, Status authz_status) override {
+    return locked("recording the validation", [&]() -> Result<void> {
+      Tx tx(m_db);
+      SQLite::Statement st(m_db, "UPDATE challenges SET status=?, validated=?, error=? WHERE id=?");
+      st.bind(1, std::string(acme::to_string(c.status)));
+      bind_opt_time(st, 2, c.validated);
+      if (c.error) st.bind(3, c.error->dump()); else st.bind(3);
+      st.bind(4, c.id);
+      st.exec();
+      SQLite::Statement au(m_db, "UPDATE authzs SET status=? WHERE id=? AND status='pending'");
+      au.bind(1, std::string(acme::to_string(authz_status))); au.bind(2, c.authz_id);
+      au.exec();
+      tx.commit();
+      return {};
+    });
+  }
+
+  Result<void> reserve_serial(const std::string& issuer, const std::string& serial, const std::string& order_id) override {
+    return locked("reserving the serial number", [&]() -> Result<void> {
+      SQLite::Statement st(m_db, "INSERT INTO serials(issuer_key_id, serial, order_id) VALUES(?,?,?)");
+      st.bind(1, issuer); st.bind(2, serial); st.bind(3, order_id);
+      st.exec();
+      return {};
+    });
+  }
+
+  Result<void> finish_issuance(const CertificateRecord& c) override {
+    return locked("storing the certificate", [&]() -> Result<void> {
+      Tx tx(m_db);
+      SQLite::Statement st(m_db,
+                           "INSERT INTO certificates(id, issuer_key_id, serial, account_id, order_id, der, spki_sha256, not_before, not_after) "
+                           "VALUES(?,?,?,?,?,?,?,?,?)");
+      st.bind(1, c.id); st.bind(2, c.issuer_key_id); st.bind(3, c.serial_hex); st.bind(4, c.account_id); st.bind(5, c.order_id);
+      st.bind(6, c.der.data(), static_cast<int>(c.der.size())); st.bind(7, c.spki_sha256);
+      st.bind(8, static_cast<int64_t>(secs(c.not_before))); st.bind(9, static_cast<int64_t>(secs(c.not_after)));
+      st.exec();
+      SQLite::Statement o(m_db, "UPDATE orders SET status='valid', certificate_id=? WHERE id=? AND status='processing'");
+      o.bind(1, c.id); o.bind(2, c.order_id);
+      if (o.exec() != 1) return fail(ErrorKind::Conflict, "the order is no longer processing");
+      tx.commit();
+      return {};
+    });
+  }
+
+  Result<std::optional<CertificateRecord>> certificate_by_id(const std::string& id) override { return cert_where("id=?", {id}); }
+  Result<std::optional<CertificateRecord>> certificate_by_serial(const std::string& issuer, const std::string& serial) override {
+    return cert_where("issuer_key_id=? AND serial=?", {issuer, serial});
+  }
+
+  Result<bool> revoke_certificate(const std::string& id, int reason, TimePoint at) override {
+    return locked("revoking the certificate", [&]() -> Result<bool> {
+      SQLite::Statement st(m_db, "UPDATE certificates SET revoked_at=?, revocation_reason=? WHERE id=? AND revoked_at IS NULL");
+      st.bind(1, static_cast<int64_t>(secs(at))); st.bind(2, reason); st.bind(3, id);
+      return st.exec() == 1;
+    });
+  }
+
+ private:
+  static constexpr const char* order_columns =
+      "SELECT id, account_id, status, created, expires, identifiers, not_before, not_after, authz_ids, certificate_id, error, replaces FROM orders";
+  static constexpr const char* authz_columns = "SELECT id, account_id, ident_type, ident_value, wildcard, status, expires FROM authzs";
+
+  template <class F>
+  auto locked(std::string_view what, F&& f) -> decltype(f()) {
+    std::lock_guard lock(m_mutex);
+    try {
+      return f();
+    } catch (const SQLite::Exception& e) {
+      return fail(sql_error(e, what));
+    }
+  }
+
+  void migrate() {
+    m_db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+    int version = 0;
+    {
+      SQLite::Statement st(m_db, "SELECT MAX(version) FROM schema_version");
+      if (st.executeStep() && !st.getColumn(0).isNull()) version = st.getColumn(0).getInt();
+    }
+    const auto& all = sqlite::migrations();
+    for (std::size_t i = static_cast<std::size_t>(version); i < all.size(); ++i) {
+      Tx tx(m_db);
+      m_db.exec(std::string(all[i]));
+      m_db.exec("INSERT INTO schema_version(version) VALUES(" + std::to_string(i + 1) + ")");
+      tx.commit();
+    }
+    if (static_cast<std::size_t>(version) > all.size())
+      throw std::runtime_error("the database schema (version " + std::to_string(version) + ") is newer than this pkictl");
+  }
+
+  Result<std::optional<Account>> account_where(const char* column, const std::string& value) {
+    return locked("reading the account", [&]() -> Result<std::optional<Account>> {
+      SQLite::Statement st(m_db, std::string("SELECT id, thumbprint, jwk, status, contact, tos_agreed, created FROM accounts WHERE ") + column + "=?");
+      st.bind(1, value);
+      if (!st.executeStep()) return std::optional<Account>();
+      Account a;
+      a.id = st.getColumn(0).getString();
+      a.thumbprint = st.getColumn(1).getString();
+      a.jwk = st.getColumn(2).getString();
+      a.status = *acme::parse_status(st.getColumn(3).getString());
+      a.contact = json::parse(st.getColumn(4).getString()).get<std::vector<std::string>>();
+      a.tos_agreed = st.getColumn(5).getInt() != 0;
+      a.created = tp(st.getColumn(6).getInt64());
+      return std::optional<Account>(a);
+    });
+  }
+
+  Order order_from(SQLite::Statement& st) {
+    Order o;
+    o.id = st.getColumn(0).getString();
+    o.account_id = st.getColumn(1).getString();
+    o.status = *acme::parse_status(st.getColumn(2).getString());
+    o.created = tp(st.getColumn(3).getInt64());
+    o.expires = tp(st.getColumn(4).getInt64());
+    for (const auto& i : json::parse(st.getColumn(5).getString())) o.identifiers.push_back({i["type"], i["value"]});
+    if (!st.getColumn(6).isNull()) o.not_before = tp(st.getColumn(6).getInt64());
+    if (!st.getColumn(7).isNull()) o.not_after = tp(st.getColumn(7).getInt64());
+    o.authz_ids = json::parse(st.getColumn(8).getString()).get<std::vector<std::string>>();
+    if (!st.getColumn(9).isNull()) o.certificate_id = st.getColumn(9).getString();
+    o.error = opt_json(st.getColumn(10));
+    o.replaces = st.getColumn(11).getString();
+    return o;
+  }
+
+  Challenge challenge_from(SQLite::Statement& st) {
+    Challenge c;
+    c.id = st.getColumn(0).getString();
+    c.authz_id = st.getColumn(1).getString();
+    c.type = st.getColumn(2).getString();
+    c.token = st.getColumn(3).getString();
+    c.status = *acme::parse_status(st.getColumn(4).getString());
+    if (!st.getColumn(5).isNull()) c.validated = tp(st.getColumn(5).getInt64());
+    c.error = opt_json(st.getColumn(6));
+    return c;
+  }
+
+  Authorization authz_from(SQLite::Statement& st) {
+    Authorization a;
+    a.id = st.getColumn(0).getString();
+    a.account_id = st.getColumn(1).getString();
+    a.identifier = {st.getColumn(2).getString(), st.getColumn(3).getString()};
+    a.wildcard = st.getColumn(4).getInt() != 0;
+    a.status = *acme::parse_status(st.getColumn(5).getString());
+    a.expires = tp(st.getColumn(6).getInt64());
+    SQLite::Statement cs(m_db, "SELECT id, authz_id, type, token, status, validated, error FROM challenges WHERE authz_id=? ORDER BY type");
+    cs.bind(1, a.id);
+    while (cs.executeStep()) a.challenges.push_back(challenge_from(cs));
+    return a;
+  }
+
+  Result<std::optional<CertificateRecord>> cert_where(const std::string& where, std::vector<std::string> args) {
+    return locked("reading the certificate", [&]() -> Result<std::optional<CertificateRecord>> {
+      SQLite::Statement st(m_db,
+                           "SELECT id, issuer_key_id, serial, account_id, order_id, der, spki_sha256, not_before, not_after, revoked_at, "
+                           "revocation_reason FROM certificates WHERE " + where);
+      for (std::size_t i = 0; i < args.size(); ++i) st.bind(static_cast<int>(i + 1), args[i]);
+      if (!st.executeStep()) return std::optional<CertificateRecord>();
+      CertificateRecord c;
+      c.id = st.getColumn(0).getString();
+      c.issuer_key_id = st.getColumn(1).getString();
+      c.serial_hex = st.getColumn(2).getString();
+      c.account_id = st.getColumn(3).getString();
+      c.order_id = st.getColumn(4).getString();
+      const auto der = st.getColumn(5);
+      c.der.assign(static_cast<const char*>(der.getBlob()), static_cast<std::size_t>(der.getBytes()));
+      c.spki_sha256 = st.getColumn(6).getString();
+      c.not_before = tp(st.getColumn(7).getInt64());
+      c.not_after = tp(st.getColumn(8).getInt64());
+      if (!st.getColumn(9).isNull()) c.revoked_at = tp(st.getColumn(9).getInt64());
+      c.revocation_reason = st.getColumn(10).getInt();
+      return std::optional<CertificateRecord>(c);
+    });
+  }
+
+  std::mutex m_mutex;
+  SQLite::Database m_db;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
+  try {
+    return std::unique_ptr<Store>(std::make_unique<SqliteStore>(path));
+  } catch (const SQLite::Exception& e) {
+    return fail(ErrorKind::Io, "cannot open the database " + path, e.what());
+  } catch (const std::exception& e) {
+    return fail(ErrorKind::Config, "cannot use the database " + path + ": " + e.what());
+  }
+}
+
+}  // namespace pkictl::store

@@ -1,0 +1,86 @@
+#pragma once
+// The state of the ACME server behind one interface: SQLite now, PostgreSQL later. Every method
+// is one transaction; the methods that change two things (an order and its new authorizations,
+// a certificate and its order) change both or neither.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/acme/objects.hpp"
+#include "core/ca/issuer.hpp"
+#include "core/util/result.hpp"
+
+namespace pkictl::store {
+
+using acme::Account;
+using acme::Authorization;
+using acme::CertificateRecord;
+using acme::Challenge;
+using acme::Order;
+using acme::Status;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Accounts. insert_account: Conflict if the key (thumbprint) is registered.
+  [[nodiscard]] virtual Result<void> insert_account(const Account& a) = 0;
+  [[nodiscard]] virtual Result<std::optional<Account>> account_by_id(const std::string& id) = 0;
+  [[nodiscard]] virtual Result<std::optional<Account>> account_by_thumbprint(const std::string& tp) = 0;
+  /** Writes contact, status, key and thumbprint. Conflict if the new key is another account's. */
+  [[nodiscard]] virtual Result<void> update_account(const Account& a) = 0;
+
+  // Orders and authorizations.
+  [[nodiscard]] virtual Result<void> insert_order(const Order& o, const std::vector<Authorization>& new_authzs) = 0;
+  [[nodiscard]] virtual Result<std::optional<Order>> order_by_id(const std::string& id) = 0;
+  /** An unexpired pending/ready order of `account` for exactly these identifiers. */
+  [[nodiscard]] virtual Result<std::optional<Order>> find_open_order(const std::string& account_id, const std::string& identifiers_key,
+                                                                     TimePoint now) = 0;
+  /** Order ids of an account, newest first, `limit` from `offset`. */
+  [[nodiscard]] virtual Result<std::vector<std::string>> order_ids(const std::string& account_id, int offset, int limit) = 0;
+  /** Sets status (and error, certificate id) if the current status is `from`; false otherwise. */
+  [[nodiscard]] virtual Result<bool> transition_order(const std::string& id, Status from, Status to,
+                                                      const std::optional<nlohmann::json>& error) = 0;
+  [[nodiscard]] virtual Result<std::optional<Authorization>> authz_by_id(const std::string& id) = 0;
+  /** A pending or valid, unexpired authorization of the account for the identifier. */
+  [[nodiscard]] virtual Result<std::optional<Authorization>> reusable_authz(const std::string& account_id, const acme::Identifier& ident,
+                                                                            bool wildcard, TimePoint now) = 0;
+  [[nodiscard]] virtual Result<bool> transition_authz(const std::string& id, Status from, Status to) = 0;
+  [[nodiscard]] virtual Result<std::optional<Challenge>> challenge_by_id(const std::string& id) = 0;
+  /** Compare-and-set of a challenge's status (pending → processing happens once). */
+  [[nodiscard]] virtual Result<bool> transition_challenge(const std::string& id, Status from, Status to) = 0;
+  /** Records a validation outcome on the challenge and its authorization together. */
+  [[nodiscard]] virtual Result<void> record_validation(const Challenge& c, Status authz_status) = 0;
+
+  // Certificates.
+  /** Claims (issuer, serial) before signing. Conflict if it exists: the store enforces uniqueness. */
+  [[nodiscard]] virtual Result<void> reserve_serial(const std::string& issuer_key_id, const std::string& serial_hex,
+                                                    const std::string& order_id) = 0;
+  /** Stores the certificate and marks the order valid with it, in one transaction. */
+  [[nodiscard]] virtual Result<void> finish_issuance(const CertificateRecord& c) = 0;
+  [[nodiscard]] virtual Result<std::optional<CertificateRecord>> certificate_by_id(const std::string& id) = 0;
+  [[nodiscard]] virtual Result<std::optional<CertificateRecord>> certificate_by_serial(const std::string& issuer_key_id,
+                                                                                        const std::string& serial_hex) = 0;
+  /** Marks revoked; false if it already was. */
+  [[nodiscard]] virtual Result<bool> revoke_certificate(const std::string& id, int reason, TimePoint at) = 0;
+};
+
+/** Opens (creating and migrating) the SQLite store at `path`, in WAL mode. Errors: Io, Config. */
+[[nodiscard]] Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path);
+
+/** Serial uniqueness through the store, bound to one issuer and order. */
+class StoreSerialRegistry final : public ca::SerialRegistry {
+ public:
+  StoreSerialRegistry(Store& store, std::string issuer_key_id, std::string order_id)
+      : m_store(store), m_issuer(std::move(issuer_key_id)), m_order(std::move(order_id)) {}
+  [[nodiscard]] Result<void> reserve(const util::Bytes& serial) override {
+    return m_store.reserve_serial(m_issuer, util::to_hex(serial), m_order);
+  }
+
+ private:
+  Store& m_store;
+  std::string m_issuer, m_order;
+};
+
+}  // namespace pkictl::store
