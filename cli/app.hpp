@@ -46,5 +46,6 @@ void register_root(CLI::App& app, Context& ctx);
 void register_intermediate(CLI::App& app, Context& ctx);
 void register_cert(CLI::App& app, Context& ctx);
 void register_completion(CLI::App& app, Context& ctx);
+void register_serve(CLI::App& app, Context& ctx);
 
 }  // namespace pkictl::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   register_root(app, ctx);
   register_intermediate(app, ctx);
   register_cert(app, ctx);
+  register_serve(app, ctx);
   register_completion(app, ctx);  // last: it walks the tree built above
   try {
     app.parse(argc, argv);

@@ -39,7 +39,7 @@ const json* Jws::jwk() const {
   return it == protected_header.end() ? nullptr : &*it;
 }
 
-Result<Jws> parse_jws(std::string_view body) {
+Result<Jws> parse_jws(std::string_view body, bool nonce_required) {
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return fail(ErrorKind::Malformed, "the request body is not a JSON object (a flattened JWS)");
   if (j.contains("signatures")) return fail(ErrorKind::Malformed, "the general JWS serialization is not allowed; use the flattened one");
@@ -60,6 +60,7 @@ Result<Jws> parse_jws(std::string_view body) {
   if (!sig) return fail(ErrorKind::Malformed, "the JWS signature is not base64url");
   jws.signature = bytes_to_string(*sig);
   for (const char* m : {"alg", "nonce", "url"}) {
+    if (!nonce_required && std::string_view(m) == "nonce" && !jws.protected_header.contains("nonce")) continue;
     auto it = jws.protected_header.find(m);
     if (it == jws.protected_header.end() || !it->is_string())
       return fail(ErrorKind::Malformed, std::string("the JWS protected header lacks the string \"") + m + "\"");

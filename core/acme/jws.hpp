@@ -31,7 +31,7 @@ struct Jws {
  * Parses a flattened JWS. Refuses the compact and general serializations, an unprotected header,
  * missing or non-string members, bad base64url. Errors: Malformed, BadSignatureAlgorithm.
  */
-[[nodiscard]] Result<Jws> parse_jws(std::string_view body);
+[[nodiscard]] Result<Jws> parse_jws(std::string_view body, bool nonce_required = true);
 
 /**
  * Verifies the JWS signature with `key`: the alg must be supported and fit the key (ES256 needs

@@ -24,3 +24,15 @@ Result<util::Bytes> random_bytes(std::size_t n) {
 }
 
 }  // namespace pkictl::crypto
+
+#include <openssl/hmac.h>
+
+namespace pkictl::crypto {
+Sha256 hmac_sha256(std::string_view key, std::string_view data) {
+  Sha256 out{};
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+       out.data(), &len);
+  return out;
+}
+}  // namespace pkictl::crypto

@@ -24,3 +24,8 @@ std::string fingerprint_text(const Sha256& d);
 [[nodiscard]] Result<util::Bytes> random_bytes(std::size_t n);
 
 }  // namespace pkictl::crypto
+
+namespace pkictl::crypto {
+/** HMAC-SHA256 (EVP_MAC). */
+Sha256 hmac_sha256(std::string_view key, std::string_view data);
+}  // namespace pkictl::crypto

@@ -1,1 +1,0 @@
-// Keeps pkiserver a valid library while the server grows.

@@ -1,0 +1,253 @@
+#include "server/http/http_server.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace pkictl::server::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+
+constexpr auto read_timeout = std::chrono::seconds(30);
+constexpr auto handshake_timeout = std::chrono::seconds(10);
+
+/** Runs `f` on the worker pool and resumes the awaiting coroutine on its own executor.
+ * Not a coroutine itself, and `f` travels as an initiation argument: GCC 12 mishandles
+ * temporaries with destructors inside co_await expressions. */
+inline auto run_blocking(asio::thread_pool& pool, std::function<Response()> f) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(Response)>(
+      [&pool](auto handler, std::function<Response()> fn) {
+        asio::post(pool, [handler = std::move(handler), fn = std::move(fn)]() mutable {
+          Response r = fn();
+          auto ex = asio::get_associated_executor(handler);
+          asio::post(ex, [handler = std::move(handler), r = std::move(r)]() mutable { handler(std::move(r)); });
+        });
+      },
+      use_awaitable, std::move(f));
+}
+
+std::shared_ptr<ssl::context> make_tls(const TlsMaterial& m) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  // TLS 1.2 and 1.3 only.
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                   ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  ctx->use_certificate_chain(asio::buffer(m.chain_pem));
+  ctx->use_private_key(asio::buffer(m.key_pem), ssl::context::pem);
+  return ctx;
+}
+
+struct Shared {
+  Handler handler;
+  asio::thread_pool* pool;
+  std::size_t body_limit;
+  std::mutex tls_mutex;
+  std::shared_ptr<ssl::context> tls;
+  std::atomic<int> in_flight{0};
+  std::shared_ptr<ssl::context> current_tls() {
+    std::lock_guard lock(tls_mutex);
+    return tls;
+  }
+};
+
+Request to_request(const bhttp::request<bhttp::string_body>& req, const std::string& remote) {
+  Request r;
+  r.method = std::string(req.method_string());
+  r.target = std::string(req.target());
+  for (const auto& f : req) {
+    std::string name(f.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.headers[name] = std::string(f.value());
+  }
+  r.body = req.body();
+  r.remote = remote;
+  return r;
+}
+
+template <class Stream>
+awaitable<void> serve_requests(Stream& stream, std::shared_ptr<Shared> shared, std::string remote) {
+  beast::flat_buffer buffer;
+  for (;;) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.body_limit(shared->body_limit);
+    parser.header_limit(16 * 1024);
+    beast::get_lowest_layer(stream).expires_after(read_timeout);
+    boost::system::error_code ec;
+    co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (ec == bhttp::error::body_limit) {
+        bhttp::response<bhttp::string_body> res{bhttp::status::payload_too_large, 11};
+        res.set(bhttp::field::content_type, "application/problem+json");
+        res.body() = R"({"type":"urn:ietf:params:acme:error:malformed","status":413,"detail":"the request body is too large"})";
+        res.prepare_payload();
+        co_await bhttp::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+      }
+      co_return;
+    }
+    const auto& req = parser.get();
+    const bool keep_alive = req.keep_alive();
+    const unsigned version = req.version();
+    const bool head = req.method() == bhttp::verb::head;
+    Request r = to_request(req, remote);
+    ++shared->in_flight;
+    std::function<Response()> job = [shared, r = std::move(r)] { return shared->handler(r); };
+    Response resp = co_await run_blocking(*shared->pool, std::move(job));
+    --shared->in_flight;
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), version};
+    res.set(bhttp::field::server, "pkictl");
+    for (const auto& [k, v] : resp.headers) res.insert(k, v);
+    res.keep_alive(keep_alive);
+    res.body() = std::move(resp.body);
+    res.prepare_payload();
+    if (head) res.body().clear();
+    beast::get_lowest_layer(stream).expires_after(read_timeout);
+    bhttp::serializer<false, bhttp::string_body> sr{res};
+    if (head) {
+      co_await bhttp::async_write_header(stream, sr, asio::redirect_error(use_awaitable, ec));
+    } else {
+      co_await bhttp::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+    }
+    if (ec || !keep_alive) co_return;
+  }
+}
+
+awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared) {
+  std::string remote;
+  boost::system::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  if (!ec) remote = ep.address().to_string();
+  try {
+    auto tls = shared->current_tls();
+    if (!tls) {
+      beast::tcp_stream stream(std::move(socket));
+      co_await serve_requests(stream, shared, remote);
+      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    } else {
+      beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
+      beast::get_lowest_layer(stream).expires_after(handshake_timeout);
+      co_await stream.async_handshake(ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return;
+      co_await serve_requests(stream, shared, remote);
+      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+      co_await stream.async_shutdown(asio::redirect_error(use_awaitable, ec));
+    }
+  } catch (const std::exception& e) {
+    // A broken connection ends its session only.
+    fprintf(stderr, "session error: %s\n", e.what());
+  }
+}
+
+awaitable<void> accept_loop(tcp::acceptor& acceptor, std::shared_ptr<Shared> shared) {
+  for (;;) {
+    boost::system::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    asio::co_spawn(acceptor.get_executor(), session(std::move(socket), shared), asio::detached);
+  }
+}
+
+Result<tcp::endpoint> parse_endpoint(const std::string& hp) {
+  const auto colon = hp.rfind(':');
+  std::string host = hp.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+  if (ec) {
+    if (host == "localhost") addr = asio::ip::make_address("127.0.0.1");
+    else return fail(ErrorKind::Config, "listen address \"" + hp + "\" is not an IP address with a port");
+  }
+  return tcp::endpoint(addr, static_cast<unsigned short>(std::stoi(hp.substr(colon + 1))));
+}
+
+}  // namespace
+
+Result<void> run(const HttpOptions& opts, Handler handler) {
+  asio::io_context ioc(opts.io_threads);
+  asio::thread_pool pool(static_cast<std::size_t>(std::max(1, opts.workers)));
+  auto shared = std::make_shared<Shared>();
+  shared->handler = std::move(handler);
+  shared->pool = &pool;
+  shared->body_limit = opts.body_limit;
+  try {
+    if (opts.tls) shared->tls = make_tls(*opts.tls);
+  } catch (const std::exception& e) {
+    return fail(ErrorKind::Config, "cannot use the TLS certificate and key", e.what());
+  }
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::string> bound;
+  for (const auto& hp : opts.listen) {
+    PKI_TRY_ASSIGN(auto ep, parse_endpoint(hp));
+    auto acc = std::make_unique<tcp::acceptor>(ioc);
+    boost::system::error_code ec;
+    acc->open(ep.protocol(), ec);
+    if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acc->bind(ep, ec);
+    if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return fail(ErrorKind::Io, "cannot listen on " + hp + ": " + ec.message());
+    const auto local = acc->local_endpoint();
+    bound.push_back((local.address().is_v6() ? "[" + local.address().to_string() + "]" : local.address().to_string()) + ":" +
+                    std::to_string(local.port()));
+    acceptors.push_back(std::move(acc));
+  }
+  for (auto& acc : acceptors) asio::co_spawn(ioc, accept_loop(*acc, shared), asio::detached);
+
+  // TLS renewal: swap the context for new connections; running ones keep theirs.
+  asio::steady_timer renew_timer(ioc);
+  std::function<void()> schedule_renewal = [&] {
+    renew_timer.expires_after(std::chrono::seconds(60));
+    renew_timer.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;
+      if (opts.renew_tls && shared->tls) {
+        if (auto m = opts.renew_tls()) {
+          try {
+            auto ctx = make_tls(*m);
+            std::lock_guard lock(shared->tls_mutex);
+            shared->tls = ctx;
+          } catch (const std::exception&) {
+          }
+        }
+      }
+      schedule_renewal();
+    });
+  };
+  schedule_renewal();
+
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code, int) {
+    // Stop accepting; let in-flight requests finish (bounded), then stop.
+    for (auto& acc : acceptors) {
+      boost::system::error_code ec;
+      acc->close(ec);
+    }
+    renew_timer.cancel();
+    std::thread([&ioc, shared] {
+      for (int i = 0; i < 100 && shared->in_flight.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      ioc.stop();
+    }).detach();
+  });
+  if (opts.on_listening) opts.on_listening(bound);
+  std::vector<std::thread> threads;
+  for (int i = 1; i < opts.io_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : threads) t.join();
+  pool.join();
+  return {};
+}
+
+}  // namespace pkictl::server::http

@@ -1,0 +1,36 @@
+#pragma once
+// The HTTP(S) transport: Beast sessions that move bytes and call one handler. Beast and Asio
+// appear only in http_server.cpp; this header is cheap to include.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/util/result.hpp"
+#include "server/wfe/wfe.hpp"
+
+namespace pkictl::server::http {
+
+struct TlsMaterial {
+  std::string chain_pem;  // server certificate, then intermediates
+  std::string key_pem;    // unencrypted, in memory only
+};
+
+struct HttpOptions {
+  std::vector<std::string> listen;  // host:port; port 0 picks a free one
+  std::optional<TlsMaterial> tls;   // none: plain HTTP (behind a TLS-terminating proxy)
+  int io_threads = 2;
+  int workers = 4;                  // threads for the blocking handler work
+  std::size_t body_limit = 64 * 1024;
+  /** Called about every minute; a returned value replaces the TLS certificate for new connections. */
+  std::function<std::optional<TlsMaterial>()> renew_tls;
+  /** Called once listening, with the bound "host:port" strings. */
+  std::function<void(const std::vector<std::string>&)> on_listening;
+};
+
+using Handler = std::function<Response(const Request&)>;
+
+/** Serves until SIGINT or SIGTERM, then drains in-flight requests. Errors: Io (cannot listen), Config. */
+[[nodiscard]] Result<void> run(const HttpOptions& opts, Handler handler);
+
+}  // namespace pkictl::server::http

@@ -1,0 +1,171 @@
+#include "server/server.hpp"
+
+#include <thread>
+
+#include "core/ca/offline_ca.hpp"
+#include "core/policy/identifier_allowlist.hpp"
+#include "core/ra/registration_authority.hpp"
+#include "core/store/store.hpp"
+#include "core/util/atomic_file.hpp"
+#include "core/x509/name.hpp"
+#include "server/http/http_server.hpp"
+#include "server/nonce/nonce_service.hpp"
+#include "server/va/validator.hpp"
+#include "server/wfe/wfe.hpp"
+
+namespace pkictl::server {
+namespace {
+
+constexpr Seconds server_cert_lifetime{7 * 86400};
+
+/** The server's own TLS certificate, issued from the issuing CA for the configured host names. */
+Result<http::TlsMaterial> issue_server_tls(const config::ServerConfig& cfg, const ca::Issuer& issuer, store::Store& store,
+                                           const std::vector<x509::Certificate>& chain, const Clock& clock) {
+  PKI_TRY_ASSIGN(auto key, crypto::PrivateKey::generate(crypto::KeyType::EcP256));
+  x509::CertificateSpec spec;
+  for (const auto& h : cfg.server.tls_hostnames) {
+    PKI_TRY_ASSIGN(auto gn, x509::parse_general_name(h));
+    spec.sans.push_back(gn);
+  }
+  PKI_TRY_ASSIGN(spec.subject_der, x509::parse_name("CN=" + cfg.server.tls_hostnames.front()));
+  spec.basic_constraints = x509::BasicConstraints{false, std::nullopt};
+  spec.key_usage = x509::DigitalSignature;
+  spec.extended_key_usage = {"serverAuth"};
+  spec.not_before = std::max(clock.now() - Seconds(60), issuer.certificate().not_before());
+  spec.not_after = std::min(spec.not_before + server_cert_lifetime, issuer.certificate().not_after());
+  store::StoreSerialRegistry serials(store, util::to_hex(*issuer.certificate().subject_key_id()), "server-tls");
+  PKI_TRY_ASSIGN(auto cert, issuer.issue(spec, key.public_key(), serials));
+  PKI_TRY_ASSIGN(auto key_pem, key.to_unencrypted_pem());
+  return http::TlsMaterial{cert.pem() + x509::to_pem_bundle(chain), key_pem};
+}
+
+Result<std::vector<x509::Certificate>> load_chain(const config::ServerConfig& cfg, const x509::Certificate& ca_cert) {
+  std::vector<x509::Certificate> chain{ca_cert};
+  for (const auto& p : cfg.ca.chain) {
+    PKI_TRY_ASSIGN(auto certs, x509::Certificate::load_all(p.string()));
+    chain.insert(chain.end(), certs.begin(), certs.end());
+  }
+  return chain;
+}
+
+}  // namespace
+
+Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passphrase, log::Logger& logger,
+                        std::function<void(const std::vector<std::string>&)> on_ready) {
+  SystemClock clock;
+  // Step 1: state.
+  PKI_TRY(util::ensure_directory(cfg.data_dir, 0700));
+  PKI_TRY_ASSIGN(auto store, store::open_sqlite_store((cfg.data_dir / "pkictl.db").string()));
+  // Step 2: the issuing CA.
+  PKI_TRY_ASSIGN(auto ca_cert, x509::Certificate::load(cfg.ca.cert.string()));
+  if (!ca_cert.is_ca()) return fail(ErrorKind::Config, cfg.ca.cert.string() + " is not a CA certificate");
+  if (clock.now() >= ca_cert.not_after())
+    return fail(ErrorKind::Config, "the issuing CA " + cfg.ca.cert.string() + " expired on " + util::format_time(ca_cert.not_after()));
+  PKI_TRY_ASSIGN(auto ca_key, ca::load_private_key(cfg.ca.key, ca_passphrase));
+  ca::KeySigner signer(std::move(ca_key));
+  ca::Issuer issuer(ca_cert, signer);
+  if (!issuer.key_matches()) return fail(ErrorKind::Config, cfg.ca.key.string() + " is not the key of " + cfg.ca.cert.string());
+  if (!ca_cert.subject_key_id()) return fail(ErrorKind::Config, "the issuing CA certificate has no subject key identifier");
+  PKI_TRY_ASSIGN(auto chain, load_chain(cfg, ca_cert));
+  // Step 3: the registration authority and its validator.
+  PKI_TRY_ASSIGN(auto allow, policy::IdentifierAllowList::parse(cfg.acme.allowed_identifiers));
+  if (cfg.acme.allowed_identifiers.empty())
+    logger.warn("no identifiers are allowed: every order will be refused (set [acme] allowed_identifiers)");
+  if (cfg.dev) logger.warn("DEV MODE: any identifier is allowed and validation may target private addresses; never use this in production");
+  ra::RaConfig rc;
+  rc.order_lifetime = cfg.acme.order_lifetime;
+  rc.authz_lifetime = cfg.acme.authz_lifetime;
+  rc.default_cert_lifetime = cfg.ca.default_lifetime;
+  rc.max_cert_lifetime = cfg.ca.max_lifetime;
+  rc.terms_of_service_required = !cfg.acme.terms_of_service.empty();
+  ra::IssuingCa ica{&issuer, util::to_hex(*ca_cert.subject_key_id()), chain};
+  ra::RegistrationAuthority ra(*store, clock, ica, std::move(allow), rc, logger);
+  PKI_TRY_ASSIGN(auto guard, va::AddressGuard::create(cfg.validation.allow_private));
+  va::Validator validator(cfg.validation, va::make_resolver(cfg.validation.resolvers, cfg.validation.timeout), std::move(guard), logger);
+  validator.set_sink([&ra](const ra::ValidationOutcome& o) { ra.complete_validation(o); });
+  ra.set_validation_queue(&validator);
+  NonceService nonces;
+  Wfe wfe(ra, nonces, cfg, logger);
+  // Step 4: transport.
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  http::HttpOptions opts;
+  opts.listen = cfg.server.listen;
+  opts.io_threads = cfg.server.threads > 0 ? cfg.server.threads : cores;
+  opts.workers = cfg.server.workers > 0 ? cfg.server.workers : 4 * cores;
+  TimePoint tls_not_after{};
+  TimePoint tls_not_before{};
+  if (!cfg.server.plain_http) {
+    if (!cfg.server.tls_cert.empty()) {
+      PKI_TRY_ASSIGN(auto cert_pem, util::read_file(cfg.server.tls_cert));
+      PKI_TRY_ASSIGN(auto key_pem, util::read_file(cfg.server.tls_key));
+      opts.tls = http::TlsMaterial{cert_pem, key_pem};
+    } else {
+      PKI_TRY_ASSIGN(auto m, issue_server_tls(cfg, issuer, *store, chain, clock));
+      auto leaf = x509::Certificate::parse_all(m.chain_pem);
+      tls_not_before = (*leaf)[0].not_before();
+      tls_not_after = (*leaf)[0].not_after();
+      opts.tls = std::move(m);
+      opts.renew_tls = [&]() -> std::optional<http::TlsMaterial> {
+        // Renew once two thirds of the lifetime have passed.
+        if (clock.now() < tls_not_before + (tls_not_after - tls_not_before) * 2 / 3) return std::nullopt;
+        auto m2 = issue_server_tls(cfg, issuer, *store, chain, clock);
+        if (!m2) {
+          logger.error("renewing the server TLS certificate failed", {{"error", m2.error().detail}});
+          return std::nullopt;
+        }
+        auto l2 = x509::Certificate::parse_all(m2->chain_pem);
+        tls_not_before = (*l2)[0].not_before();
+        tls_not_after = (*l2)[0].not_after();
+        logger.info("server TLS certificate renewed", {{"not_after", util::format_time(tls_not_after)}});
+        return std::move(*m2);
+      };
+    }
+  }
+  opts.on_listening = [&](const std::vector<std::string>& bound) {
+    logger.info("listening", {{"addresses", bound}, {"directory", wfe.links().directory()}, {"tls", !cfg.server.plain_http}});
+    if (on_ready) on_ready(bound);
+  };
+  auto r = http::run(opts, [&wfe](const Request& req) { return wfe.handle(req); });
+  validator.stop();
+  logger.info("stopped");
+  return r;
+}
+
+Result<DevPki> ensure_dev_pki(const std::filesystem::path& dir, int port, int http01_port, const Clock& clock) {
+  namespace fs = std::filesystem;
+  DevPki d{dir / "pkictl.toml", dir / "root" / "root.crt", dir / "passphrase", false};
+  PKI_TRY(util::ensure_directory(dir, 0700));
+  if (!fs::exists(d.passphrase)) {
+    PKI_TRY_ASSIGN(auto bytes, crypto::random_bytes(24));
+    util::WriteOptions o;
+    o.mode = 0600;
+    PKI_TRY(util::write_file_atomic(d.passphrase, util::base64url_encode(bytes) + "\n", o));
+  }
+  PKI_TRY_ASSIGN(auto pass_text, util::read_file(d.passphrase));
+  const Secret pass(pass_text.substr(0, pass_text.find('\n')));
+  if (!fs::exists(d.root_cert)) {
+    ca::RootInitParams rp;
+    rp.subject = "CN=pkictl Dev Root CA,O=pkictl development";
+    rp.key_type = crypto::KeyType::EcP256;
+    rp.validity = Seconds(10LL * 365 * 86400);
+    rp.out_dir = dir / "root";
+    rp.force = true;
+    PKI_TRY(ca::root_init(rp, pass, clock));
+    d.created = true;
+  }
+  if (!fs::exists(dir / "issuing" / "intermediate.crt")) {
+    PKI_TRY(ca::intermediate_csr({"CN=pkictl Dev Issuing CA,O=pkictl development", crypto::KeyType::EcP256, dir / "issuing", "intermediate", true}, pass));
+    ca::SignParams sp;
+    sp.root_dir = dir / "root";
+    sp.csr_path = dir / "issuing" / "intermediate.csr";
+    sp.out = dir / "issuing" / "intermediate.crt";
+    sp.validity = Seconds(5LL * 365 * 86400);
+    sp.force = true;
+    PKI_TRY(ca::intermediate_sign(sp, pass, clock));
+    d.created = true;
+  }
+  if (!fs::exists(d.config)) PKI_TRY(util::write_file_atomic(d.config, config::dev_config_toml(dir, port, http01_port)));
+  return d;
+}
+
+}  // namespace pkictl::server

@@ -1,0 +1,199 @@
+// ACME resources: accounts, orders, authorizations, challenges, certificates, revocation.
+#include "core/acme/jwk.hpp"
+#include "core/util/text.hpp"
+#include "server/wfe/wfe_internal.hpp"
+
+namespace pkictl::server {
+using nlohmann::json;
+using acme::Status;
+
+namespace {
+constexpr int orders_page_size = 50;
+
+Result<void> require_account(const std::optional<acme::Account>& a) {
+  if (!a) return fail(ErrorKind::Malformed, "this request must be signed with an account key (\"kid\")");
+  return {};
+}
+
+Response with_location(Response r, const std::string& url) {
+  r.headers.emplace_back("Location", url);
+  return r;
+}
+}  // namespace
+
+json Wfe::account_json(const acme::Account& a) const {
+  return {{"status", acme::to_string(a.status)}, {"contact", a.contact}, {"termsOfServiceAgreed", a.tos_agreed},
+          {"orders", m_links.account(a.id) + "/orders"}};
+}
+
+json Wfe::challenge_json(const acme::Challenge& c) const {
+  json j = {{"type", c.type}, {"url", m_links.challenge(c.id)}, {"status", acme::to_string(c.status)}, {"token", c.token}};
+  if (c.validated) j["validated"] = util::format_time(*c.validated);
+  if (c.error) j["error"] = *c.error;
+  return j;
+}
+
+json Wfe::authz_json(const acme::Authorization& a) const {
+  json j = {{"identifier", a.identifier.to_json()}, {"status", acme::to_string(a.status)}, {"expires", util::format_time(a.expires)}};
+  j["challenges"] = json::array();
+  for (const auto& c : a.challenges) j["challenges"].push_back(challenge_json(c));
+  if (a.wildcard) j["wildcard"] = true;
+  return j;
+}
+
+json Wfe::order_json(const acme::Order& o) const {
+  json j = {{"status", acme::to_string(o.status)}, {"expires", util::format_time(o.expires)},
+            {"finalize", m_links.order(o.id) + "/finalize"}};
+  j["identifiers"] = json::array();
+  for (const auto& i : o.identifiers) j["identifiers"].push_back(i.to_json());
+  j["authorizations"] = json::array();
+  for (const auto& id : o.authz_ids) j["authorizations"].push_back(m_links.authz(id));
+  if (o.not_before) j["notBefore"] = util::format_time(*o.not_before);
+  if (o.not_after) j["notAfter"] = util::format_time(*o.not_after);
+  if (o.certificate_id) j["certificate"] = m_links.certificate(*o.certificate_id);
+  if (o.error) j["error"] = *o.error;
+  return j;
+}
+
+Result<Response> Wfe::new_account(const Authenticated& a) {
+  PKI_TRY_ASSIGN(auto r, m_ra.new_account(a.jwk, a.payload.is_null() ? json::object() : a.payload));
+  Response resp;
+  resp.set_json(account_json(r.account), r.created ? 201 : 200);
+  return with_location(std::move(resp), m_links.account(r.account.id));
+}
+
+Result<Response> Wfe::account(const Authenticated& a, const std::string& id) {
+  PKI_TRY(require_account(a.account));
+  if (a.account->id != id) return fail(ErrorKind::Unauthorized, "the request is signed by another account");
+  PKI_TRY_ASSIGN(auto acct, m_ra.update_account(*a.account, a.payload));
+  Response resp;
+  resp.set_json(account_json(acct));
+  return with_location(std::move(resp), m_links.account(acct.id));
+}
+
+Result<Response> Wfe::account_orders(const Authenticated& a, const std::string& id, int cursor) {
+  PKI_TRY(require_account(a.account));
+  if (a.account->id != id) return fail(ErrorKind::Unauthorized, "the request is signed by another account");
+  PKI_TRY_ASSIGN(auto ids, m_ra.order_ids(*a.account, cursor, orders_page_size + 1));
+  json urls = json::array();
+  for (std::size_t i = 0; i < ids.size() && i < static_cast<std::size_t>(orders_page_size); ++i) urls.push_back(m_links.order(ids[i]));
+  Response resp;
+  resp.set_json({{"orders", urls}});
+  if (ids.size() > static_cast<std::size_t>(orders_page_size))
+    resp.headers.emplace_back("Link", "<" + m_links.account(id) + "/orders?cursor=" + std::to_string(cursor + orders_page_size) + ">;rel=\"next\"");
+  return resp;
+}
+
+Result<Response> Wfe::key_change(const Authenticated& a) {
+  PKI_TRY(require_account(a.account));
+  // RFC 8555 §7.3.5: the payload is a JWS signed by the new key, with the same url.
+  PKI_TRY_ASSIGN(auto inner, acme::parse_jws(a.jws.payload, /*nonce_required=*/false));
+  const json* jwk = inner.jwk();
+  if (!jwk) return fail(ErrorKind::Malformed, "the inner JWS of keyChange must carry the new key as \"jwk\"");
+  if (inner.url() != a.jws.url()) return fail(ErrorKind::Malformed, "the inner JWS \"url\" must equal the outer one");
+  PKI_TRY_ASSIGN(auto new_key, acme::jwk_to_key(*jwk));
+  PKI_TRY(acme::verify_jws(inner, new_key));
+  const json payload = json::parse(inner.payload, nullptr, false);
+  if (!payload.is_object() || payload.value("account", "") != m_links.account(a.account->id))
+    return fail(ErrorKind::Malformed, "the keyChange payload must name this account in \"account\"");
+  if (!payload.contains("oldKey")) return fail(ErrorKind::Malformed, "the keyChange payload lacks \"oldKey\"");
+  PKI_TRY_ASSIGN(auto old_key, acme::jwk_to_key(payload["oldKey"]));
+  if (!old_key.equals(*a.key)) return fail(ErrorKind::Unauthorized, "\"oldKey\" is not the account's current key");
+  PKI_TRY_ASSIGN(auto acct, m_ra.change_key(*a.account, *jwk));
+  Response resp;
+  resp.set_json(account_json(acct));
+  return with_location(std::move(resp), m_links.account(acct.id));
+}
+
+Result<Response> Wfe::new_order(const Authenticated& a) {
+  PKI_TRY(require_account(a.account));
+  PKI_TRY_ASSIGN(auto o, m_ra.new_order(*a.account, a.payload));
+  Response resp;
+  resp.set_json(order_json(o), 201);
+  return with_location(std::move(resp), m_links.order(o.id));
+}
+
+Result<Response> Wfe::order(const Authenticated& a, const std::string& id) {
+  PKI_TRY(require_account(a.account));
+  PKI_TRY_ASSIGN(auto o, m_ra.order(*a.account, id));
+  Response resp;
+  resp.set_json(order_json(o));
+  if (o.status == Status::Processing || o.status == Status::Pending) resp.headers.emplace_back("Retry-After", "1");
+  return with_location(std::move(resp), m_links.order(o.id));
+}
+
+Result<Response> Wfe::finalize(const Authenticated& a, const std::string& id) {
+  PKI_TRY(require_account(a.account));
+  if (!a.payload.is_object() || !a.payload.contains("csr") || !a.payload["csr"].is_string()) {
+    // A repeated finalize without a body on a finished order returns it (clients retry).
+    PKI_TRY_ASSIGN(auto o, m_ra.order(*a.account, id));
+    if (o.status == Status::Processing || o.status == Status::Valid) {
+      Response resp;
+      resp.set_json(order_json(o));
+      return with_location(std::move(resp), m_links.order(o.id));
+    }
+    return fail(ErrorKind::Malformed, "finalize needs {\"csr\": base64url DER}");
+  }
+  auto der = util::base64url_decode(a.payload["csr"].get<std::string>());
+  if (!der) return fail(ErrorKind::BadCsr, "\"csr\" is not base64url (no padding)");
+  PKI_TRY_ASSIGN(auto o, m_ra.finalize(*a.account, id, std::string(der->begin(), der->end())));
+  Response resp;
+  resp.set_json(order_json(o));
+  if (o.status == Status::Processing) resp.headers.emplace_back("Retry-After", "1");
+  return with_location(std::move(resp), m_links.order(o.id));
+}
+
+Result<Response> Wfe::authz(const Authenticated& a, const std::string& id) {
+  PKI_TRY(require_account(a.account));
+  acme::Authorization az;
+  if (a.payload.is_object() && a.payload.value("status", "") == "deactivated") {
+    PKI_TRY_ASSIGN(az, m_ra.deactivate_authorization(*a.account, id));
+  } else if (a.payload.is_object() && !a.payload.empty()) {
+    return fail(ErrorKind::Malformed, "an authorization can only be fetched (empty payload) or deactivated ({\"status\":\"deactivated\"})");
+  } else {
+    PKI_TRY_ASSIGN(az, m_ra.authorization(*a.account, id));
+  }
+  Response resp;
+  resp.set_json(authz_json(az));
+  if (az.status == Status::Pending) resp.headers.emplace_back("Retry-After", "1");
+  return resp;
+}
+
+Result<Response> Wfe::challenge(const Authenticated& a, const std::string& id) {
+  PKI_TRY(require_account(a.account));
+  // RFC 8555 §7.5.1: the client responds with an empty JSON object; POST-as-GET only reads.
+  const bool trigger = a.payload.is_object();
+  PKI_TRY_ASSIGN(auto c, m_ra.respond_challenge(*a.account, id, trigger));
+  Response resp;
+  resp.set_json(challenge_json(c));
+  resp.headers.emplace_back("Link", "<" + m_links.authz(c.authz_id) + ">;rel=\"up\"");
+  if (c.status == Status::Processing) resp.headers.emplace_back("Retry-After", "1");
+  return resp;
+}
+
+Result<Response> Wfe::certificate(const Authenticated& a, const std::string& id) {
+  PKI_TRY(require_account(a.account));
+  PKI_TRY_ASSIGN(auto c, m_ra.certificate(*a.account, id));
+  Response resp;
+  resp.headers.emplace_back("Content-Type", "application/pem-certificate-chain");
+  resp.body = m_ra.pem_chain(c);
+  return resp;
+}
+
+Result<Response> Wfe::revoke(const Authenticated& a) {
+  if (!a.payload.is_object() || !a.payload.contains("certificate") || !a.payload["certificate"].is_string())
+    return fail(ErrorKind::Malformed, "revokeCert needs {\"certificate\": base64url DER}");
+  auto der = util::base64url_decode(a.payload["certificate"].get<std::string>());
+  if (!der) return fail(ErrorKind::Malformed, "\"certificate\" is not base64url");
+  int reason = 0;
+  if (a.payload.contains("reason")) {
+    if (!a.payload["reason"].is_number_integer()) return fail(ErrorKind::BadRevocationReason, "\"reason\" must be an integer");
+    reason = a.payload["reason"].get<int>();
+  }
+  const std::string cert(der->begin(), der->end());
+  if (a.account) PKI_TRY(m_ra.revoke(&*a.account, nullptr, cert, reason));
+  else PKI_TRY(m_ra.revoke(nullptr, &*a.key, cert, reason));
+  return Response{};
+}
+
+}  // namespace pkictl::server

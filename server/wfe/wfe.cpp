@@ -1,0 +1,179 @@
+// Dispatch, common headers, problems, and JWS authentication (RFC 8555 §6.2-6.5).
+#include "server/wfe/wfe.hpp"
+
+#include <chrono>
+
+#include "core/acme/jwk.hpp"
+#include "core/acme/jws.hpp"
+#include "core/acme/problem.hpp"
+#include "server/wfe/wfe_internal.hpp"
+
+namespace pkictl::server {
+using nlohmann::json;
+
+namespace {
+
+std::string path_of(const std::string& target) { return target.substr(0, target.find('?')); }
+
+int query_int(const std::string& target, const std::string& key) {
+  const auto q = target.find('?');
+  if (q == std::string::npos) return 0;
+  const std::string query = target.substr(q + 1);
+  const auto at = query.find(key + "=");
+  if (at == std::string::npos) return 0;
+  try { return std::max(0, std::stoi(query.substr(at + key.size() + 1))); } catch (...) { return 0; }
+}
+
+/** "/acme/order/ID/finalize" → {"order", "ID", "finalize"} */
+std::vector<std::string> segments(const std::string& path) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    const auto j = path.find('/', i);
+    const std::string seg = path.substr(i, j == std::string::npos ? std::string::npos : j - i);
+    if (!seg.empty()) out.push_back(seg);
+    if (j == std::string::npos) break;
+    i = j + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+Response Wfe::handle(const Request& req) {
+  const auto start = std::chrono::steady_clock::now();
+  json logline = {{"method", req.method}, {"path", path_of(req.target)}};
+  Response resp;
+  try {
+    auto r = dispatch(req, logline);
+    resp = r ? std::move(*r) : problem(r.error(), logline);
+  } catch (const std::exception& e) {
+    resp = problem(Error{ErrorKind::Internal, "unexpected error", e.what(), {}, {}}, logline);
+  }
+  resp.headers.emplace_back("Replay-Nonce", m_nonces.issue());
+  resp.headers.emplace_back("Link", "<" + m_links.directory() + ">;rel=\"index\"");
+  resp.headers.emplace_back("Cache-Control", "no-store");
+  logline["status"] = resp.status;
+  logline["ms"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  m_log.info("request", logline);
+  return resp;
+}
+
+Response Wfe::problem(const Error& e, json& logline) {
+  Response r;
+  const auto mapping = acme::problem_mapping(e);
+  json body = acme::problem_json(e);
+  if (e.kind == ErrorKind::BadSignatureAlgorithm) body["algorithms"] = acme::supported_algs();
+  r.status = e.kind == ErrorKind::NotFound ? 404 : mapping.http_status;
+  body["status"] = r.status;
+  r.headers.emplace_back("Content-Type", "application/problem+json");
+  if (e.retry_after) r.headers.emplace_back("Retry-After", std::to_string(e.retry_after->count()));
+  r.body = body.dump();
+  logline["problem"] = mapping.type.substr(mapping.type.rfind(':') + 1);
+  logline["detail"] = e.detail;
+  if (!e.internal.empty()) logline["internal"] = e.internal;
+  return r;
+}
+
+Result<Wfe::Authenticated> Wfe::authenticate(const Request& req, bool jwk_allowed, bool kid_allowed) {
+  // RFC 8555 §6.2: "the request MUST have the Content-Type header field set to application/jose+json".
+  auto ct = req.headers.find("content-type");
+  const std::string type = ct == req.headers.end() ? "" : ct->second.substr(0, ct->second.find(';'));
+  if (type != "application/jose+json")
+    return fail(ErrorKind::Malformed, "Content-Type must be application/jose+json, not \"" + type + "\"");
+  PKI_TRY_ASSIGN(auto jws, acme::parse_jws(req.body));
+  if (!m_nonces.redeem(jws.nonce()))
+    return fail(ErrorKind::BadNonce, "the nonce was not issued by this server, was used already, or is too old; retry with the nonce in this response");
+  const std::string want_url = m_links.base() + path_of(req.target) + (req.target.find('?') == std::string::npos ? "" : req.target.substr(req.target.find('?')));
+  if (jws.url() != want_url)
+    return fail(ErrorKind::Unauthorized, "the JWS \"url\" (" + jws.url() + ") is not the URL of this request (" + want_url + ")");
+  Authenticated a;
+  if (const json* jwk = jws.jwk()) {
+    if (!jwk_allowed) return fail(ErrorKind::Malformed, "this request must be signed with the account key and carry \"kid\", not \"jwk\"");
+    PKI_TRY_ASSIGN(auto key, acme::jwk_to_key(*jwk));
+    PKI_TRY(acme::verify_jws(jws, key));
+    a.jwk = *jwk;
+    a.key = key;
+  } else {
+    if (!kid_allowed) return fail(ErrorKind::Malformed, "this request must carry the public key as \"jwk\", not \"kid\"");
+    const std::string kid = *jws.kid();
+    const std::string prefix = m_links.account("");
+    if (kid.rfind(prefix, 0) != 0) return fail(ErrorKind::AccountDoesNotExist, "\"kid\" is not an account URL of this server");
+    PKI_TRY_ASSIGN(auto acct, m_ra.account(kid.substr(prefix.size())));
+    PKI_TRY_ASSIGN(auto key, acme::jwk_to_key(json::parse(acct.jwk)));
+    PKI_TRY(acme::verify_jws(jws, key));
+    if (acct.status != acme::Status::Valid)
+      return fail(ErrorKind::Unauthorized, "account " + acct.id + " is " + std::string(acme::to_string(acct.status)));
+    a.account = acct;
+    a.key = key;
+  }
+  a.jws = std::move(jws);
+  if (!a.jws.payload.empty()) {
+    a.payload = json::parse(a.jws.payload, nullptr, false);
+    if (a.payload.is_discarded()) return fail(ErrorKind::Malformed, "the JWS payload is not JSON");
+  }
+  a.post_as_get = a.jws.payload.empty();
+  return a;
+}
+
+Result<Response> Wfe::dispatch(const Request& req, json& logline) {
+  const auto seg = segments(path_of(req.target));
+  if (seg.empty() || seg[0] != "acme") return fail(ErrorKind::NotFound, "no such resource: " + path_of(req.target));
+  const std::string res = seg.size() > 1 ? seg[1] : "";
+  const bool get = req.method == "GET" || req.method == "HEAD";
+  if (res == "directory" && seg.size() == 2) {
+    if (!get) return fail(ErrorKind::Malformed, "use GET for the directory");
+    return directory();
+  }
+  if (res == "new-nonce" && seg.size() == 2) {
+    Response r;
+    // RFC 8555 §7.2: 200 for HEAD, 204 for GET.
+    r.status = req.method == "HEAD" ? 200 : 204;
+    if (!get) return fail(ErrorKind::Malformed, "use HEAD or GET for newNonce");
+    return r;
+  }
+  if (get) {
+    // POST-as-GET only (RFC 8555 §6.3): answer 405 with a problem, and say which method works.
+    Error e{ErrorKind::Malformed, "use POST (POST-as-GET with an empty payload) for " + path_of(req.target), {}, {}, {}};
+    Response r = problem(e, logline);
+    r.status = 405;
+    auto body = json::parse(r.body);
+    body["status"] = 405;
+    r.body = body.dump();
+    r.headers.emplace_back("Allow", "POST");
+    return r;
+  }
+  if (req.method != "POST") return fail(ErrorKind::Malformed, "method " + req.method + " is not allowed");
+  const bool is_new_account = res == "new-account" && seg.size() == 2;
+  const bool is_revoke = res == "revoke-cert" && seg.size() == 2;
+  PKI_TRY_ASSIGN(auto auth, authenticate(req, is_new_account || is_revoke, !is_new_account));
+  if (auth.account) logline["account"] = auth.account->id;
+  if (is_new_account) return new_account(auth);
+  if (is_revoke) return revoke(auth);
+  if (res == "key-change" && seg.size() == 2) return key_change(auth);
+  if (res == "new-order" && seg.size() == 2) return new_order(auth);
+  if (res == "acct" && seg.size() == 3) return account(auth, seg[2]);
+  if (res == "acct" && seg.size() == 4 && seg[3] == "orders") return account_orders(auth, seg[2], query_int(req.target, "cursor"));
+  if (res == "order" && seg.size() == 3) return order(auth, seg[2]);
+  if (res == "order" && seg.size() == 4 && seg[3] == "finalize") return finalize(auth, seg[2]);
+  if (res == "authz" && seg.size() == 3) return authz(auth, seg[2]);
+  if (res == "chall" && seg.size() == 3) return challenge(auth, seg[2]);
+  if (res == "cert" && seg.size() == 3) return certificate(auth, seg[2]);
+  return fail(ErrorKind::NotFound, "no such resource: " + path_of(req.target));
+}
+
+Result<Response> Wfe::directory() {
+  json meta = {{"externalAccountRequired", m_cfg.acme.external_account_required}};
+  if (!m_cfg.acme.terms_of_service.empty()) meta["termsOfService"] = m_cfg.acme.terms_of_service;
+  if (!m_cfg.acme.website.empty()) meta["website"] = m_cfg.acme.website;
+  Response r;
+  r.set_json({{"newNonce", m_links.acme("/new-nonce")},
+              {"newAccount", m_links.acme("/new-account")},
+              {"newOrder", m_links.acme("/new-order")},
+              {"revokeCert", m_links.acme("/revoke-cert")},
+              {"keyChange", m_links.acme("/key-change")},
+              {"meta", meta}});
+  return r;
+}
+
+}  // namespace pkictl::server

@@ -1,0 +1,92 @@
+#pragma once
+// The web front end: turns HTTP requests into RA calls and RA results into ACME JSON and
+// problem documents. Plain values in and out; no Beast types.
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/config/server_config.hpp"
+#include "core/log/logger.hpp"
+#include "core/ra/registration_authority.hpp"
+#include "server/nonce/nonce_service.hpp"
+
+namespace pkictl::server {
+
+struct Request {
+  std::string method;
+  std::string target;                          // path and query
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  std::string remote;
+};
+
+struct Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  void set_json(const nlohmann::json& j, int code = 200) {
+    status = code;
+    headers.emplace_back("Content-Type", "application/json");
+    body = j.dump();
+  }
+};
+
+/** Every URL the server hands out (step-ca's Linker): one place. */
+class Links final {
+ public:
+  explicit Links(std::string base_url) : m_base(std::move(base_url)) {}
+  std::string base() const { return m_base; }
+  std::string acme(std::string_view path) const { return m_base + "/acme" + std::string(path); }
+  std::string directory() const { return acme("/directory"); }
+  std::string account(const std::string& id) const { return acme("/acct/" + id); }
+  std::string order(const std::string& id) const { return acme("/order/" + id); }
+  std::string authz(const std::string& id) const { return acme("/authz/" + id); }
+  std::string challenge(const std::string& id) const { return acme("/chall/" + id); }
+  std::string certificate(const std::string& id) const { return acme("/cert/" + id); }
+
+ private:
+  std::string m_base;
+};
+
+class Wfe final {
+ public:
+  Wfe(ra::RegistrationAuthority& ra, NonceService& nonces, const config::ServerConfig& cfg, log::Logger& logger)
+      : m_ra(ra), m_nonces(nonces), m_cfg(cfg), m_links(cfg.server.external_url), m_log(logger) {}
+
+  /** Handles one request; never throws (a bug becomes a 500 serverInternal problem). */
+  Response handle(const Request& req);
+  const Links& links() const { return m_links; }
+
+ private:
+  struct Authenticated;
+  Result<Response> dispatch(const Request& req, nlohmann::json& logline);
+  Response problem(const Error& e, nlohmann::json& logline);
+  Result<Authenticated> authenticate(const Request& req, bool jwk_allowed, bool kid_allowed);
+
+  Result<Response> directory();
+  Result<Response> new_account(const Authenticated& a);
+  Result<Response> account(const Authenticated& a, const std::string& id);
+  Result<Response> account_orders(const Authenticated& a, const std::string& id, int cursor);
+  Result<Response> key_change(const Authenticated& a);
+  Result<Response> new_order(const Authenticated& a);
+  Result<Response> order(const Authenticated& a, const std::string& id);
+  Result<Response> finalize(const Authenticated& a, const std::string& id);
+  Result<Response> authz(const Authenticated& a, const std::string& id);
+  Result<Response> challenge(const Authenticated& a, const std::string& id);
+  Result<Response> certificate(const Authenticated& a, const std::string& id);
+  Result<Response> revoke(const Authenticated& a);
+
+  nlohmann::json order_json(const acme::Order& o) const;
+  nlohmann::json authz_json(const acme::Authorization& a) const;
+  nlohmann::json challenge_json(const acme::Challenge& c) const;
+  nlohmann::json account_json(const acme::Account& a) const;
+
+  ra::RegistrationAuthority& m_ra;
+  NonceService& m_nonces;
+  const config::ServerConfig& m_cfg;
+  Links m_links;
+  log::Logger& m_log;
+};
+
+}  // namespace pkictl::server
