@@ -27,3 +27,61 @@ one_line_error() {
   expect_grep '^pkictl: ' "$WORK/err"
 }
 finish() { echo "$(basename "$0"): $checks checks passed"; }
+# free_port: a TCP port nobody listens on right now.
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# wait_for FILE REGEX SECONDS: wait until FILE has a line matching REGEX.
+wait_for() {
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do grep -qE -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  echo "--- $1:"; cat "$1" 2>/dev/null; fail "timed out waiting for /$2/ in $1"
+}
+# A test PKI made with the CLI: root/, issuing/, pass.
+make_pki() {
+  echo 'e2e passphrase' >pass; chmod 600 pass
+  "$PKICTL" root init --subject "CN=E2E Root,O=pkictl tests" --key-type ec-p256 --validity 2y --out root --passphrase-file pass >/dev/null
+  "$PKICTL" intermediate csr --subject "CN=E2E Issuing CA,O=pkictl tests" --out issuing --passphrase-file pass >/dev/null
+  "$PKICTL" intermediate sign --root root --csr issuing/intermediate.csr --out issuing/intermediate.crt --validity 1y \
+    --passphrase-file pass >/dev/null
+}
+# start_dns: a DNS server on loopback answering 127.0.0.1 for every name (Debian's pebble-challtestsrv).
+start_dns() {
+  DNS_PORT=$(free_port)
+  pebble-challtestsrv -dns01 "127.0.0.1:$DNS_PORT" -http01 "" -https01 "" -tlsalpn01 "" \
+    -management "127.0.0.1:$(free_port)" -defaultIPv4 127.0.0.1 -defaultIPv6 "" >"$WORK/dns.log" 2>&1 &
+  DNS_PID=$!
+  cleanup_hooks+=("kill $DNS_PID")
+  wait_for "$WORK/dns.log" 'Starting challenge servers|DNS' 10 || true
+}
+# write_config FILE: a server configuration for the test PKI. Uses ACME_PORT, HTTP01_PORT, DNS_PORT.
+write_config() {
+  cat >"$1" <<TOML
+data_dir = "data"
+[server]
+listen = ["127.0.0.1:$ACME_PORT"]
+external_url = "https://localhost:$ACME_PORT"
+tls_hostnames = ["localhost"]
+[ca]
+cert = "issuing/intermediate.crt"
+key = "issuing/intermediate.key"
+passphrase_file = "pass"
+root = "root/root.crt"
+default_lifetime = "48h"
+max_lifetime = "30d"
+[acme]
+allowed_identifiers = ["*.test.internal", "ip:127.0.0.0/8", "ip:::1/128"]
+[validation]
+http01_port = $HTTP01_PORT
+resolvers = ["127.0.0.1:$DNS_PORT"]
+allow_private = ["127.0.0.0/8", "::1/128"]
+timeout = "5s"
+TOML
+}
+# start_server CONFIG: runs pkictl serve in the background until the test ends.
+start_server() {
+  "$PKICTL" serve --config "$1" >"$WORK/serve.out" 2>>"$WORK/serve.log" &
+  SERVER_PID=$!
+  cleanup_hooks+=("kill $SERVER_PID 2>/dev/null")
+  wait_for "$WORK/serve.out" '^ACME directory: ' 20
+  DIRECTORY=$(sed -n 's/^ACME directory: //p' "$WORK/serve.out")
+}
+stop_server() { kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; }
