@@ -151,6 +151,10 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
     idents.insert(*ident);
   }
   if (!refused.sub_errors.empty()) {
+    // The top-level type is the sub-problems' when they agree (e.g. all unsupportedIdentifier).
+    const ErrorKind first = refused.sub_errors.front().kind;
+    if (std::all_of(refused.sub_errors.begin(), refused.sub_errors.end(), [&](const SubError& s) { return s.kind == first; }))
+      refused.kind = first;
     refused.detail = refused.sub_errors.size() == 1 ? refused.sub_errors.front().detail
                                                     : std::to_string(refused.sub_errors.size()) + " identifiers were refused (see subproblems)";
     m_log.info("order refused", {{"account", acct.id}, {"reason", refused.detail}});

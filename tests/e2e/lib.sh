@@ -1,6 +1,7 @@
 # Shared helpers for the end-to-end tests: a temp dir, assertions that say what failed.
 set -euo pipefail
 : "${PKICTL:?PKICTL must point at the pkictl binary}"
+HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=$(mktemp -d /tmp/pkictl-e2e-XXXXXX)
 cleanup_hooks=()
 on_exit() {

@@ -1,0 +1,241 @@
+#!/usr/bin/python3
+"""ACME protocol error paths against `pkictl serve`, each asserting the RFC 8555 problem type.
+
+JWS are made with josepy and certbot's `acme` package (independent implementations from Debian);
+the bad requests are made by changing one thing in an otherwise valid request.
+Usage: acme_protocol.py DIRECTORY_URL ROOT_PEM HTTP01_PORT
+"""
+import base64, hashlib, hmac, json, sys, threading, time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import josepy as jose
+import requests
+from acme import jws as acme_jws
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+DIRECTORY, ROOT, HTTP01_PORT = sys.argv[1], sys.argv[2], int(sys.argv[3])
+S = requests.Session()
+S.verify = ROOT
+S.trust_env = False  # REQUESTS_CA_BUNDLE in the environment would override verify
+D = S.get(DIRECTORY).json()
+checks = 0
+TOKENS = {}
+
+
+def b64(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+class Challenges(BaseHTTPRequestHandler):
+    def do_GET(self):
+        token = self.path.rsplit("/", 1)[-1]
+        body = TOKENS.get(token)
+        self.send_response(200 if body else 404)
+        self.end_headers()
+        if body:
+            self.wfile.write(body.encode())
+
+    def log_message(self, *a):
+        pass
+
+
+threading.Thread(target=HTTPServer(("127.0.0.1", HTTP01_PORT), Challenges).serve_forever, daemon=True).start()
+
+
+def nonce():
+    return S.head(D["newNonce"]).headers["Replay-Nonce"]
+
+
+class Client:
+    def __init__(self, key=None, alg=jose.ES256):
+        self.key = key or jose.JWKEC(key=ec.generate_private_key(ec.SECP256R1()))
+        self.alg = alg
+        self.kid = None
+
+    def jws(self, url, payload, use_jwk=False, n=None, key=None, alg=None):
+        data = b"" if payload is None else json.dumps(payload).encode()
+        key = key or self.key
+        kid = None if (use_jwk or self.kid is None) else self.kid  # jwk is included exactly when kid is None
+        signed = acme_jws.JWS.sign(data, key=key, alg=alg or self.alg, nonce=jose.b64.b64decode(n or nonce()), url=url, kid=kid)
+        return json.loads(signed.json_dumps())
+
+    def post(self, url, payload, **kw):
+        body = self.jws(url, payload, **kw)
+        return S.post(url, data=json.dumps(body), headers={"Content-Type": "application/jose+json"})
+
+    def register(self):
+        r = self.post(D["newAccount"], {"termsOfServiceAgreed": True, "contact": ["mailto:ops@test.internal"]}, use_jwk=True)
+        assert r.status_code == 201, r.text
+        self.kid = r.headers["Location"]
+        return r
+
+    def thumbprint(self):
+        return b64(self.key.public_key().thumbprint(hash_function=hashes.SHA256))
+
+
+def expect(r, status, ptype, what):
+    global checks
+    try:
+        body = r.json()
+    except ValueError:
+        body = {}
+    got = body.get("type", "").rsplit(":", 1)[-1]
+    assert r.status_code == status and got == ptype, f"{what}: want {status} {ptype}, got {r.status_code} {r.text}"
+    if status >= 400:
+        assert r.headers.get("Content-Type") == "application/problem+json", f"{what}: content type {r.headers.get('Content-Type')}"
+        assert body.get("detail"), f"{what}: no detail"
+    assert r.headers.get("Replay-Nonce"), f"{what}: no Replay-Nonce"
+    checks += 1
+    return body
+
+
+def ok(r, status, what):
+    global checks
+    assert r.status_code == status, f"{what}: want {status}, got {r.status_code} {r.text}"
+    checks += 1
+    return r.json() if r.content and r.headers.get("Content-Type", "").endswith("json") else r
+
+
+def csr_for(names, key=None):
+    key = key or ec.generate_private_key(ec.SECP256R1())
+    b = x509.CertificateSigningRequestBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+    b = b.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+    return b64(b.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+
+
+def ready_order(c, names):
+    r = c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": n} for n in names]})
+    order = ok(r, 201, "newOrder")
+    url = r.headers["Location"]
+    for az_url in order["authorizations"]:
+        az = ok(c.post(az_url, None), 200, "authz")
+        ch = [x for x in az["challenges"] if x["type"] == "http-01"][0]
+        TOKENS[ch["token"]] = ch["token"] + "." + c.thumbprint()
+        ok(c.post(ch["url"], {}), 200, "challenge")
+        ok(c.post(ch["url"], {}), 200, "challenge again (idempotent)")
+        for _ in range(100):
+            if c.post(az_url, None).json()["status"] != "pending":
+                break
+            time.sleep(0.1)
+    for _ in range(100):
+        order = c.post(url, None).json()
+        if order["status"] != "pending":
+            break
+        time.sleep(0.1)
+    assert order["status"] == "ready", order
+    return url, order
+
+
+# ---- Directory, nonces, methods.
+assert set(D) >= {"newNonce", "newAccount", "newOrder", "revokeCert", "keyChange", "meta"}
+h = S.head(D["newNonce"])
+assert h.status_code == 200 and h.headers["Cache-Control"] == "no-store" and 'rel="index"' in h.headers["Link"], h.headers
+assert S.get(D["newNonce"]).status_code == 204
+checks += 2
+
+c = Client()
+c.register()
+# Existing key: 200 with the same Location.
+r = c.post(D["newAccount"], {"termsOfServiceAgreed": True}, use_jwk=True)
+assert r.status_code == 200 and r.headers["Location"] == c.kid, r.text
+checks += 1
+
+# ---- Nonces and URLs.
+expect(S.post(D["newOrder"], data=json.dumps(c.jws(D["newOrder"], {"identifiers": []}, n=b64(b"nonsense-nonce"))),
+              headers={"Content-Type": "application/jose+json"}), 400, "badNonce", "bad nonce")
+n = nonce()
+ok(c.post(c.kid, None, n=n), 200, "account POST-as-GET")
+expect(c.post(c.kid, None, n=n), 400, "badNonce", "replayed nonce")
+expect(c.post(D["newAccount"], {"termsOfServiceAgreed": True}), 400, "malformed", "kid on newAccount")
+expect(S.post(D["newOrder"], data=json.dumps(c.jws(D["newAccount"], {}))
+              , headers={"Content-Type": "application/jose+json"}), 403, "unauthorized", "url mismatch")
+body = c.jws(D["newOrder"], {"identifiers": [{"type": "dns", "value": "a.test.internal"}]})
+sig = bytearray(jose.b64.b64decode(body["signature"]))
+sig[5] ^= 1
+body["signature"] = b64(bytes(sig))
+expect(S.post(D["newOrder"], data=json.dumps(body), headers={"Content-Type": "application/jose+json"}), 400, "malformed", "bad signature")
+expect(S.post(D["newOrder"], data=json.dumps(c.jws(D["newOrder"], {})), headers={"Content-Type": "application/json"}), 400, "malformed",
+       "wrong content type")
+expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "a.test.internal"}]}, use_jwk=True), 400, "malformed",
+       "jwk on newOrder")
+# An unsupported algorithm (HS256) lists the supported ones.
+prot = b64(json.dumps({"alg": "HS256", "nonce": nonce(), "url": D["newOrder"], "kid": c.kid}).encode())
+pay = b64(b"{}")
+hs = {"protected": prot, "payload": pay, "signature": b64(hmac.new(b"k", (prot + "." + pay).encode(), hashlib.sha256).digest())}
+p = expect(S.post(D["newOrder"], data=json.dumps(hs), headers={"Content-Type": "application/jose+json"}), 400, "badSignatureAlgorithm", "HS256")
+assert "ES256" in p["algorithms"], p
+# GET on a POST-only resource: 405 with a problem.
+expect(S.get(c.kid), 405, "malformed", "GET on account")
+
+# ---- Accounts.
+ghost = Client()
+ghost.kid = c.kid.rsplit("/", 1)[0] + "/doesnotexist"
+expect(ghost.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "a.test.internal"}]}), 400, "accountDoesNotExist", "unknown kid")
+expect(Client().post(D["newAccount"], {"onlyReturnExisting": True}, use_jwk=True), 400, "accountDoesNotExist", "onlyReturnExisting")
+expect(Client().post(D["newAccount"], {"contact": ["mailto:not-an-address"]}, use_jwk=True), 400, "invalidContact", "bad contact")
+expect(Client().post(D["newAccount"], {"contact": ["tel:+1555"]}, use_jwk=True), 400, "unsupportedContact", "tel contact")
+rsa_client = Client(key=jose.JWKRSA(key=rsa.generate_private_key(65537, 2048)), alg=jose.RS256)
+rsa_client.register()
+ok(rsa_client.post(rsa_client.kid, {"contact": ["mailto:new@test.internal"]}), 200, "contact update")
+
+# ---- Orders.
+expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "x.example.com"}]}), 400, "rejectedIdentifier", "not allowed")
+p = expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "ok.test.internal"}, {"type": "dns", "value": "no.example.com"}]}),
+           400, "rejectedIdentifier", "one of two refused")
+assert p["subproblems"][0]["identifier"]["value"] == "no.example.com", p
+expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "*.test.internal"}]}), 400, "rejectedIdentifier", "wildcard without dns-01")
+expect(c.post(D["newOrder"], {"identifiers": [{"type": "email", "value": "a@b.c"}]}), 400, "unsupportedIdentifier", "email identifier")
+expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "bad..name.test.internal"}]}), 400, "rejectedIdentifier", "bad name")
+expect(c.post(D["newOrder"], {}), 400, "malformed", "no identifiers")
+r1 = c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "same.test.internal"}]})
+r2 = c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "same.test.internal"}]})
+assert r1.headers["Location"] == r2.headers["Location"], "identical pending newOrder should return the same order"
+checks += 1
+expect(c.post(r1.json()["finalize"], {"csr": csr_for(["same.test.internal"])}), 403, "orderNotReady", "finalize before ready")
+expect(rsa_client.post(r1.headers["Location"], None), 403, "unauthorized", "another account's order")
+
+url, order = ready_order(c, ["fin.test.internal", "fin2.test.internal"])
+expect(c.post(order["finalize"], {"csr": csr_for(["fin.test.internal"])}), 400, "badCSR", "CSR missing a name")
+expect(c.post(order["finalize"], {"csr": csr_for(["fin.test.internal", "fin2.test.internal", "extra.test.internal"])}), 400, "badCSR", "CSR extra name")
+acct_key = c.key.key._wrapped  # josepy wraps the cryptography key
+expect(c.post(order["finalize"], {"csr": csr_for(["fin.test.internal", "fin2.test.internal"], key=acct_key)}), 400, "badCSR", "account key in CSR")
+expect(c.post(order["finalize"], {"csr": "!!!"}), 400, "badCSR", "CSR not base64url")
+good_csr = csr_for(["fin.test.internal", "fin2.test.internal"])
+done = ok(c.post(order["finalize"], {"csr": good_csr}), 200, "finalize")
+assert done["status"] == "valid" and "certificate" in done, done
+again = ok(c.post(order["finalize"], {"csr": good_csr}), 200, "finalize again (idempotent)")
+assert again["certificate"] == done["certificate"]
+cert = c.post(done["certificate"], None)
+assert cert.status_code == 200 and cert.headers["Content-Type"] == "application/pem-certificate-chain", cert.headers
+assert cert.text.count("BEGIN CERTIFICATE") == 2, cert.text
+checks += 1
+orders = ok(c.post(c.kid + "/orders", None), 200, "orders list")
+assert url in orders["orders"], orders
+
+# ---- Revocation.
+leaf = x509.load_pem_x509_certificate(cert.text.split("-----END CERTIFICATE-----")[0].encode() + b"-----END CERTIFICATE-----\n")
+der = b64(leaf.public_bytes(serialization.Encoding.DER))
+expect(c.post(D["revokeCert"], {"certificate": der, "reason": 7}), 400, "badRevocationReason", "reason 7")
+expect(rsa_client.post(D["revokeCert"], {"certificate": der}), 403, "unauthorized", "revoke by another account")
+ok(c.post(D["revokeCert"], {"certificate": der, "reason": 1}), 200, "revoke")
+expect(c.post(D["revokeCert"], {"certificate": der}), 400, "alreadyRevoked", "revoke twice")
+
+# ---- Key rollover, then deactivation.
+new_key = jose.JWKEC(key=ec.generate_private_key(ec.SECP384R1()))
+inner = json.loads(acme_jws.JWS.sign(json.dumps({"account": c.kid, "oldKey": c.key.public_key().to_json()}).encode(), key=new_key,
+                                     alg=jose.ES384, nonce=None, url=D["keyChange"]).json_dumps())
+expect(c.post(D["keyChange"], {"account": c.kid, "oldKey": rsa_client.key.public_key().to_json()}), 400, "malformed", "keyChange not a JWS")
+ok(c.post(D["keyChange"], inner), 200, "keyChange")
+old_key = c.key
+c.key, c.alg = new_key, jose.ES384
+ok(c.post(c.kid, None), 200, "account with the new key")
+c2_inner = json.loads(acme_jws.JWS.sign(json.dumps({"account": rsa_client.kid, "oldKey": rsa_client.key.public_key().to_json()}).encode(),
+                                        key=new_key, alg=jose.ES384, nonce=None, url=D["keyChange"]).json_dumps())
+expect(rsa_client.post(D["keyChange"], c2_inner), 409, "conflict", "keyChange to a key in use")
+ok(c.post(c.kid, {"status": "deactivated"}), 200, "deactivate")
+expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "a.test.internal"}]}), 403, "unauthorized", "deactivated account")
+
+print(f"{checks} passed, 0 failed")
