@@ -1,0 +1,101 @@
+#include <gtest/gtest.h>
+
+#include "core/acme/jwk.hpp"
+#include "core/acme/jws.hpp"
+#include "core/acme/objects.hpp"
+#include "core/util/text.hpp"
+
+using namespace pkictl;
+using nlohmann::json;
+
+TEST(Jwk, ThumbprintMatchesRfc7638Example) {
+  // RFC 7638 §3.1.
+  const json jwk = {{"kty", "RSA"},
+                    {"n", "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMs"
+                          "tn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn"
+                          "1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"},
+                    {"e", "AQAB"},
+                    {"alg", "RS256"},
+                    {"kid", "2011-04-29"}};
+  auto tp = acme::jwk_thumbprint(jwk);
+  ASSERT_TRUE(tp) << tp.error().detail;
+  EXPECT_EQ(*tp, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+}
+
+TEST(Jwk, RoundTripsEveryAccountKeyType) {
+  for (auto t : {crypto::KeyType::EcP256, crypto::KeyType::EcP384, crypto::KeyType::Ed25519, crypto::KeyType::Rsa2048}) {
+    auto key = *crypto::PrivateKey::generate(t);
+    auto jwk = acme::key_to_jwk(key.public_key());
+    ASSERT_TRUE(jwk);
+    auto back = acme::jwk_to_key(*jwk);
+    ASSERT_TRUE(back);
+    EXPECT_TRUE(back->equals(key.public_key()));
+  }
+}
+
+TEST(Jwk, RefusesBadKeys) {
+  struct Case { const char* name; json jwk; ErrorKind want; };
+  for (const Case& c : std::initializer_list<Case>{
+           {"fail/no-kty", json{{"x", "AA"}}, ErrorKind::Malformed},
+           {"fail/oct", json{{"kty", "oct"}, {"k", "AAAA"}}, ErrorKind::BadPublicKey},
+           {"fail/secp256k1", json{{"kty", "EC"}, {"crv", "secp256k1"}, {"x", "AA"}, {"y", "AA"}}, ErrorKind::BadPublicKey},
+           {"fail/short-coordinate", json{{"kty", "EC"}, {"crv", "P-256"}, {"x", "AAAA"}, {"y", "AAAA"}}, ErrorKind::BadPublicKey},
+           {"fail/not-on-curve", json{{"kty", "EC"}, {"crv", "P-256"}, {"x", util::base64url_encode(std::string(32, '\x01'))},
+                                       {"y", util::base64url_encode(std::string(32, '\x02'))}}, ErrorKind::BadPublicKey}}) {
+    SCOPED_TRACE(c.name);
+    auto r = acme::jwk_to_key(c.jwk);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, c.want);
+  }
+}
+
+TEST(Jws, SignsAndVerifiesWithEveryAlgorithm) {
+  for (auto t : {crypto::KeyType::EcP256, crypto::KeyType::EcP384, crypto::KeyType::Ed25519, crypto::KeyType::Rsa2048}) {
+    auto key = *crypto::PrivateKey::generate(t);
+    auto signed_jws = acme::sign_jws(key, {{"nonce", "n"}, {"url", "https://x/acme/new-order"}, {"kid", "k"}}, R"({"a":1})");
+    ASSERT_TRUE(signed_jws);
+    auto parsed = acme::parse_jws(signed_jws->dump());
+    ASSERT_TRUE(parsed) << parsed.error().detail;
+    EXPECT_EQ(parsed->payload, R"({"a":1})");
+    EXPECT_TRUE(acme::verify_jws(*parsed, key.public_key()));
+    auto other = *crypto::PrivateKey::generate(t);
+    EXPECT_FALSE(acme::verify_jws(*parsed, other.public_key()));
+  }
+}
+
+TEST(Jws, RefusesMalformedSerializations) {
+  auto key = *crypto::PrivateKey::generate(crypto::KeyType::EcP256);
+  auto good = *acme::sign_jws(key, {{"nonce", "n"}, {"url", "u"}, {"kid", "k"}}, "{}");
+  struct Case { const char* name; std::function<void(json&)> mutate; ErrorKind want; };
+  for (const Case& c : std::initializer_list<Case>{
+           {"fail/general-serialization", [](json& j) { j["signatures"] = json::array(); }, ErrorKind::Malformed},
+           {"fail/unprotected-header", [](json& j) { j["header"] = json::object(); }, ErrorKind::Malformed},
+           {"fail/padded-payload", [](json& j) { j["payload"] = "e30="; }, ErrorKind::Malformed},
+           {"fail/no-signature", [](json& j) { j.erase("signature"); }, ErrorKind::Malformed},
+           {"fail/hs256", [](json& j) { j["protected"] = util::base64url_encode(std::string(R"({"alg":"HS256","nonce":"n","url":"u","kid":"k"})")); },
+            ErrorKind::BadSignatureAlgorithm},
+           {"fail/jwk-and-kid", [](json& j) { j["protected"] = util::base64url_encode(std::string(R"({"alg":"ES256","nonce":"n","url":"u","kid":"k","jwk":{}})")); },
+            ErrorKind::Malformed}}) {
+    SCOPED_TRACE(c.name);
+    json j = good;
+    c.mutate(j);
+    auto r = acme::parse_jws(j.dump());
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, c.want);
+  }
+  // An ES256 signature checked as if the key were P-384: the algorithm must fit the key.
+  auto p384 = *crypto::PrivateKey::generate(crypto::KeyType::EcP384);
+  auto parsed = *acme::parse_jws(good.dump());
+  auto r = acme::verify_jws(parsed, p384.public_key());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::BadSignatureAlgorithm);
+}
+
+TEST(Identifiers, NormaliseAndRefuse) {
+  EXPECT_EQ(acme::normalise_identifier({{"type", "dns"}, {"value", "API.Example.Internal."}})->value, "api.example.internal");
+  EXPECT_EQ(acme::normalise_identifier({{"type", "ip"}, {"value", "0:0::1"}})->value, "::1");
+  EXPECT_EQ(acme::normalise_identifier({{"type", "dns"}, {"value", "10.0.0.1"}}).error().kind, ErrorKind::Malformed);
+  EXPECT_EQ(acme::normalise_identifier({{"type", "email"}, {"value", "a@b"}}).error().kind, ErrorKind::UnsupportedIdentifier);
+  EXPECT_EQ(acme::normalise_identifier({{"type", "dns"}, {"value", "a..b"}}).error().kind, ErrorKind::RejectedIdentifier);
+  EXPECT_EQ(acme::normalise_identifier(json::array()).error().kind, ErrorKind::Malformed);
+}

@@ -1,0 +1,71 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/config/server_config.hpp"
+#include "core/policy/identifier_allowlist.hpp"
+
+using namespace pkictl;
+
+namespace {
+std::filesystem::path write(const std::string& text) {
+  char tmpl[] = "/tmp/pkictl-cfg-XXXXXX";
+  std::filesystem::path dir = mkdtemp(tmpl);
+  std::ofstream(dir / "pkictl.toml") << text;
+  return dir / "pkictl.toml";
+}
+const std::string base = "[ca]\ncert = \"i.crt\"\nkey = \"i.key\"\n";
+}  // namespace
+
+TEST(ServerConfig, LoadsDefaultsAndResolvesPathsRelativeToTheFile) {
+  const auto path = write(base + "[validation]\nhttp01_port = 5002\nresolvers = [\"127.0.0.1:8053\"]\n");
+  auto c = config::load_server_config(path);
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->ca.cert, path.parent_path() / "i.crt");
+  EXPECT_EQ(c->validation.http01_port, 5002);
+  EXPECT_EQ(c->validation.tlsalpn01_port, 443);
+  EXPECT_EQ(c->server.external_url, "https://localhost:14000");
+  std::filesystem::remove_all(path.parent_path());
+}
+
+TEST(ServerConfig, RejectsUnknownKeysAndBadValuesWithFileAndLine) {
+  struct Case { const char* name; std::string text; const char* want; };
+  for (const Case& c : std::initializer_list<Case>{
+           {"fail/unknown-key", base + "[validation]\nhttp01_prot = 80\n", ":5: validation.http01_prot: unknown key"},
+           {"fail/wrong-type", base + "[validation]\nhttp01_port = \"80\"\n", ":5: validation.http01_port: must be an integer"},
+           {"fail/bad-duration", base + "default_lifetime = \"1 day\"\n", ":4: ca.default_lifetime"},
+           {"fail/bad-resolver", base + "[validation]\nresolvers = [\"8.8.8.8\"]\n", "must be host:port"},
+           {"fail/bad-cidr", base + "[validation]\nallow_private = [\"10.0.0.1/8\"]\n", "host bits"},
+           {"fail/no-ca", "[server]\nlisten = [\"127.0.0.1:1\"]\n", "[ca] cert and key are required"},
+           {"fail/syntax", "[ca\n", ":1:"}}) {
+    SCOPED_TRACE(c.name);
+    const auto path = write(c.text);
+    auto r = config::load_server_config(path);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, ErrorKind::Config);
+    EXPECT_NE(r.error().detail.find(c.want), std::string::npos) << r.error().detail;
+    std::filesystem::remove_all(path.parent_path());
+  }
+}
+
+TEST(IdentifierAllowList, FailsClosedAndMatchesAtLabelBoundaries) {
+  auto empty = *policy::IdentifierAllowList::parse({});
+  EXPECT_FALSE(empty.allows({"dns", "a.corp.internal"}));
+  auto list = *policy::IdentifierAllowList::parse({"*.corp.internal", "dns:exact.example", "ip:10.0.0.0/8", "ip:fd00::/8"});
+  struct Case { const char* name; acme::Identifier id; bool ok; };
+  for (const Case& c : std::initializer_list<Case>{{"ok/subdomain", {"dns", "api.corp.internal"}, true},
+                                                   {"ok/deep", {"dns", "a.b.corp.internal"}, true},
+                                                   {"fail/apex", {"dns", "corp.internal"}, false},
+                                                   {"fail/suffix-without-dot", {"dns", "evilcorp.internal"}, false},
+                                                   {"ok/exact", {"dns", "exact.example"}, true},
+                                                   {"fail/below-exact", {"dns", "a.exact.example"}, false},
+                                                   {"ok/ip", {"ip", "10.9.8.7"}, true},
+                                                   {"fail/ip", {"ip", "11.0.0.1"}, false},
+                                                   {"ok/ipv6", {"ip", "fd12::1"}, true},
+                                                   {"fail/ipv6", {"ip", "fe80::1"}, false}}) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(list.allows(c.id).has_value(), c.ok);
+  }
+  EXPECT_FALSE(policy::IdentifierAllowList::parse({"ip:10.0.0.0/99"}));
+}

@@ -1,0 +1,96 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "core/store/store.hpp"
+
+using namespace pkictl;
+
+namespace {
+struct TempDb {
+  std::filesystem::path dir;
+  TempDb() {
+    char tmpl[] = "/tmp/pkictl-db-XXXXXX";
+    dir = mkdtemp(tmpl);
+  }
+  ~TempDb() { std::filesystem::remove_all(dir); }
+  std::string path() const { return (dir / "pkictl.db").string(); }
+};
+acme::Account account(const std::string& id, const std::string& tp) {
+  acme::Account a;
+  a.id = id;
+  a.thumbprint = tp;
+  a.jwk = "{}";
+  a.contact = {"mailto:a@b.c"};
+  return a;
+}
+}  // namespace
+
+TEST(SqliteStore, SerialsAreUniquePerIssuer) {
+  TempDb db;
+  auto store = *store::open_sqlite_store(db.path());
+  ASSERT_TRUE(store->reserve_serial("issuer-a", "01", "o1"));
+  auto dup = store->reserve_serial("issuer-a", "01", "o2");
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().kind, ErrorKind::Conflict);
+  EXPECT_TRUE(store->reserve_serial("issuer-b", "01", "o3"));
+}
+
+TEST(SqliteStore, AccountsAreUniqueByKeyAndSurviveReopening) {
+  TempDb db;
+  {
+    auto store = *store::open_sqlite_store(db.path());
+    ASSERT_TRUE(store->insert_account(account("a1", "tp1")));
+    auto dup = store->insert_account(account("a2", "tp1"));
+    ASSERT_FALSE(dup);
+    EXPECT_EQ(dup.error().kind, ErrorKind::Conflict);
+  }
+  auto store = *store::open_sqlite_store(db.path());
+  auto a = store->account_by_thumbprint("tp1");
+  ASSERT_TRUE(a && *a);
+  EXPECT_EQ((*a)->id, "a1");
+  EXPECT_EQ((*a)->contact, std::vector<std::string>{"mailto:a@b.c"});
+}
+
+TEST(SqliteStore, OrderTransitionsAreCompareAndSet) {
+  TempDb db;
+  auto store = *store::open_sqlite_store(db.path());
+  ASSERT_TRUE(store->insert_account(account("a1", "tp1")));
+  acme::Authorization az;
+  az.id = "z1";
+  az.account_id = "a1";
+  az.identifier = {"dns", "a.test"};
+  az.expires = TimePoint(Seconds(2'000'000'000));
+  az.challenges.push_back({"c1", "z1", "http-01", "tok", acme::Status::Pending, std::nullopt, std::nullopt});
+  acme::Order o;
+  o.id = "o1";
+  o.account_id = "a1";
+  o.status = acme::Status::Ready;
+  o.expires = az.expires;
+  o.identifiers = {az.identifier};
+  o.authz_ids = {"z1"};
+  ASSERT_TRUE(store->insert_order(o, {az}));
+  EXPECT_TRUE(*store->transition_order("o1", acme::Status::Ready, acme::Status::Processing, std::nullopt));
+  EXPECT_FALSE(*store->transition_order("o1", acme::Status::Ready, acme::Status::Processing, std::nullopt));  // only one finalize wins
+  EXPECT_TRUE(*store->transition_challenge("c1", acme::Status::Pending, acme::Status::Processing));
+  EXPECT_FALSE(*store->transition_challenge("c1", acme::Status::Pending, acme::Status::Processing));
+  auto loaded = *store->authz_by_id("z1");
+  ASSERT_TRUE(loaded);
+  ASSERT_EQ(loaded->challenges.size(), 1u);
+  EXPECT_EQ(loaded->challenges[0].status, acme::Status::Processing);
+  // A certificate row and the order's valid status are written together.
+  acme::CertificateRecord c;
+  c.id = "cert1";
+  c.serial_hex = "0a";
+  c.issuer_key_id = "ik";
+  c.account_id = "a1";
+  c.order_id = "o1";
+  c.der = std::string("\x30\x00", 2);
+  ASSERT_TRUE(store->finish_issuance(c));
+  EXPECT_EQ((*store->order_by_id("o1"))->status, acme::Status::Valid);
+  c.id = "cert2";
+  c.serial_hex = "0b";
+  auto again = store->finish_issuance(c);  // the order is no longer processing: nothing is written
+  ASSERT_FALSE(again);
+  EXPECT_FALSE(*store->certificate_by_id("cert2"));
+}
