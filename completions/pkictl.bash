@@ -13,6 +13,7 @@ _pkictl() {
       "/cert") path="$path/cert" ;;
       "/cert/inspect") path="$path/inspect" ;;
       "/cert/verify") path="$path/verify" ;;
+      "/serve") path="$path/serve" ;;
       "/completion") path="$path/completion" ;;
     esac
   done
@@ -20,7 +21,7 @@ _pkictl() {
     "")
       case "$prev" in
       esac
-      COMPREPLY=($(compgen -W "root intermediate cert completion --help -h --version --verbose -v" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "root intermediate cert serve completion --help -h --version --verbose -v" -- "$cur")) ;;
     "/root")
       case "$prev" in
       esac
@@ -87,6 +88,16 @@ _pkictl() {
         --roots) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
       esac
       COMPREPLY=($(compgen -W "--help -h --chain --roots --purpose --host --ip --at --json" -- "$cur")) ;;
+    "/serve")
+      case "$prev" in
+        --config) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --data) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --http01-port) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --passphrase-env) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --passphrase-file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --port) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --config --dev --data --port --http01-port --passphrase-file --passphrase-env" -- "$cur")) ;;
     "/completion")
       case "$prev" in
       esac

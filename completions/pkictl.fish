@@ -19,6 +19,8 @@ function __pkictl_path
         set path "$path/inspect"
       case '/cert/verify'
         set path "$path/verify"
+      case '/serve'
+        set path "$path/serve"
       case '/completion'
         set path "$path/completion"
     end
@@ -29,6 +31,7 @@ complete -c pkictl -f
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a root
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a intermediate
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a cert
+complete -c pkictl -n 'test (__pkictl_path) = ""' -a serve
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a completion
 complete -c pkictl -n 'test (__pkictl_path) = ""' -l help
 complete -c pkictl -n 'test (__pkictl_path) = ""' -l version
@@ -86,5 +89,13 @@ complete -c pkictl -n 'test (__pkictl_path) = "/cert/verify"' -l host -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/cert/verify"' -l ip -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/cert/verify"' -l at -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/cert/verify"' -l json
+complete -c pkictl -n 'test (__pkictl_path) = "/serve"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/serve"' -l config -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/serve"' -l dev
+complete -c pkictl -n 'test (__pkictl_path) = "/serve"' -l data -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/serve"' -l port -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/serve"' -l http01-port -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/serve"' -l passphrase-file -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/serve"' -l passphrase-env -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/completion"' -a 'bash zsh fish'
 complete -c pkictl -n 'test (__pkictl_path) = "/completion"' -l help
