@@ -33,7 +33,7 @@ expect_rc 1 lego_run --domains 127.0.0.1 run
 expect_grep 'use an identifier of type' err
 # Renew (forced) and revoke.
 serial_before=$(openssl x509 -in lego/certificates/web.test.internal.crt -noout -serial)
-expect_rc 0 lego_run --domains web.test.internal renew --days 100000
+expect_rc 0 lego_run --domains web.test.internal renew --days 100000 --no-random-sleep
 serial_after=$(openssl x509 -in lego/certificates/web.test.internal.crt -noout -serial)
 [ "$serial_before" != "$serial_after" ] || fail "lego renew did not get a new certificate"; ok
 expect_rc 0 lego_run --domains web.test.internal revoke
@@ -49,7 +49,7 @@ verify_chain $live/cert.pem $live/chain.pem DNS:cb.test.internal
 expect_rc 0 certbot_run certonly --standalone --http-01-port "$HTTP01_PORT" --http-01-address 127.0.0.1 -d cbrsa.test.internal --key-type rsa --cert-name cbrsa
 verify_chain cb/config/live/cbrsa/cert.pem cb/config/live/cbrsa/chain.pem DNS:cbrsa.test.internal
 serial_before=$(openssl x509 -in $live/cert.pem -noout -serial)
-expect_rc 0 certbot_run renew --force-renewal --cert-name cb.test.internal --standalone --http-01-port "$HTTP01_PORT" --http-01-address 127.0.0.1
+expect_rc 0 certbot_run renew --force-renewal --no-random-sleep-on-renew --cert-name cb.test.internal --standalone --http-01-port "$HTTP01_PORT" --http-01-address 127.0.0.1
 serial_after=$(openssl x509 -in $live/cert.pem -noout -serial)
 [ "$serial_before" != "$serial_after" ] || fail "certbot renew did not get a new certificate"; ok
 expect_rc 0 certbot_run revoke --cert-path $live/cert.pem --reason keycompromise --no-delete-after-revoke
