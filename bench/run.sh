@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Starts a throw-away PKI and `pkictl serve`, then runs acme_bench.py against it.
+# Usage: bench/run.sh [N] [C]   (build first: scripts/build.sh)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+export PKICTL=${PKICTL:-$root/build/pkictl}
+source "$root/tests/e2e/lib.sh"
+make_pki
+start_dns
+ACME_PORT=$(free_port); HTTP01_PORT=$(free_port)
+write_config pkictl.toml
+start_server pkictl.toml
+/usr/bin/python3 "$root/bench/acme_bench.py" "$DIRECTORY" "$WORK/root/root.crt" "$HTTP01_PORT" "$SERVER_PID" "${1:-200}" "${2:-8}"
