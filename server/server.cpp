@@ -164,7 +164,7 @@ Result<DevPki> ensure_dev_pki(const std::filesystem::path& dir, int port, int ht
     PKI_TRY(ca::intermediate_sign(sp, pass, clock));
     d.created = true;
   }
-  if (!fs::exists(d.config)) PKI_TRY(util::write_file_atomic(d.config, config::dev_config_toml(dir, port, http01_port)));
+  if (!fs::exists(d.config)) PKI_TRY(util::write_file_atomic(d.config, config::dev_config_toml(port, http01_port)));
   return d;
 }
 

@@ -189,7 +189,7 @@ Result<ServerConfig> load_server_config(const fs::path& path) {
   return c;
 }
 
-std::string dev_config_toml(const fs::path& data_dir, int port, int http01_port) {
+std::string dev_config_toml(int port, int http01_port) {
   std::ostringstream o;
   o << "# pkictl development configuration, written by 'pkictl serve --dev'.\n"
     << "# DEV MODE: any identifier is allowed and validation may target private addresses.\n"
@@ -204,7 +204,6 @@ std::string dev_config_toml(const fs::path& data_dir, int port, int http01_port)
     << "[acme]\nallowed_identifiers = [\"*\"]\n\n"
     << "[validation]\nhttp01_port = " << http01_port << "\n"
     << "allow_private = [\"127.0.0.0/8\", \"::1/128\", \"10.0.0.0/8\", \"172.16.0.0/12\", \"192.168.0.0/16\", \"fc00::/7\"]\n";
-  (void)data_dir;
   return o.str();
 }
 

@@ -69,6 +69,6 @@ struct ServerConfig {
 [[nodiscard]] Result<ServerConfig> load_server_config(const std::filesystem::path& path);
 
 /** A config file for `pkictl serve --dev`, as TOML text. */
-std::string dev_config_toml(const std::filesystem::path& data_dir, int port, int http01_port);
+std::string dev_config_toml(int port, int http01_port);
 
 }  // namespace pkictl::config

@@ -143,9 +143,8 @@ awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared) {
       beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
       co_await stream.async_shutdown(asio::redirect_error(use_awaitable, ec));
     }
-  } catch (const std::exception& e) {
-    // A broken connection ends its session only.
-    fprintf(stderr, "session error: %s\n", e.what());
+  } catch (const std::exception&) {
+    // A broken connection ends its session only; the request log has already said what happened.
   }
 }
 

@@ -59,12 +59,12 @@ Response Wfe::handle(const Request& req) {
   return resp;
 }
 
-Response Wfe::problem(const Error& e, json& logline) {
+Response Wfe::problem(const Error& e, json& logline, int status_override) {
   Response r;
   const auto mapping = acme::problem_mapping(e);
   json body = acme::problem_json(e);
   if (e.kind == ErrorKind::BadSignatureAlgorithm) body["algorithms"] = acme::supported_algs();
-  r.status = e.kind == ErrorKind::NotFound ? 404 : mapping.http_status;
+  r.status = status_override ? status_override : e.kind == ErrorKind::NotFound ? 404 : mapping.http_status;
   body["status"] = r.status;
   r.headers.emplace_back("Content-Type", "application/problem+json");
   if (e.retry_after) r.headers.emplace_back("Retry-After", std::to_string(e.retry_after->count()));
@@ -135,11 +135,7 @@ Result<Response> Wfe::dispatch(const Request& req, json& logline) {
   if (get) {
     // POST-as-GET only (RFC 8555 §6.3): answer 405 with a problem, and say which method works.
     Error e{ErrorKind::Malformed, "use POST (POST-as-GET with an empty payload) for " + path_of(req.target), {}, {}, {}};
-    Response r = problem(e, logline);
-    r.status = 405;
-    auto body = json::parse(r.body);
-    body["status"] = 405;
-    r.body = body.dump();
+    Response r = problem(e, logline, 405);
     r.headers.emplace_back("Allow", "POST");
     return r;
   }

@@ -61,7 +61,8 @@ class Wfe final {
  private:
   struct Authenticated;
   Result<Response> dispatch(const Request& req, nlohmann::json& logline);
-  Response problem(const Error& e, nlohmann::json& logline);
+  /** The problem response for `e`; `status_override` replaces the table's HTTP status (405). */
+  Response problem(const Error& e, nlohmann::json& logline, int status_override = 0);
   Result<Authenticated> authenticate(const Request& req, bool jwk_allowed, bool kid_allowed);
 
   Result<Response> directory();
