@@ -25,14 +25,19 @@ Result<ossl::Ptr<X509>> build_with_fresh_serial(const x509::CertificateSpec& spe
   return fail(ErrorKind::Conflict, "could not reserve a unique serial number");
 }
 
-Result<x509::Certificate> sign_and_check(ossl::Ptr<X509> tbs, const Signer& signer) {
+Result<x509::Certificate> sign_and_check(ossl::Ptr<X509> tbs, const Signer& signer, bool reparse) {
   PKI_TRY(signer.sign_certificate(tbs.get()));
   x509::Certificate cert(std::move(tbs));
-  // Re-parse the DER as a relying party would, and verify with the issuer key.
-  PKI_TRY_ASSIGN(auto reparsed, x509::Certificate::parse(cert.der()));
-  if (!reparsed.signed_by(signer.public_key()))
+  if (reparse) {
+    // A new root: re-parse the DER as a relying party would before anyone trusts it.
+    PKI_TRY_ASSIGN(auto reparsed, x509::Certificate::parse(cert.der()));
+    cert = std::move(reparsed);
+  }
+  // The signature is over the DER encoding of the TBS (X509_verify re-encodes it), so a
+  // signer that produced a bad signature (a faulty HSM, a key mix-up) is caught here.
+  if (!cert.signed_by(signer.public_key()))
     return fail(ErrorKind::Crypto, "the new certificate's signature does not verify with the issuer key");
-  return reparsed;
+  return cert;
 }
 
 }  // namespace
@@ -49,13 +54,13 @@ Result<x509::Certificate> Issuer::issue(const x509::CertificateSpec& spec, const
                                                 ", before the issuer's own notBefore " + util::format_time(m_cert.not_before()));
   PKI_TRY_ASSIGN(auto ref, x509::issuer_ref(m_cert));
   PKI_TRY_ASSIGN(auto tbs, build_with_fresh_serial(spec, subject_key, ref, serials));
-  return sign_and_check(std::move(tbs), m_signer);
+  return sign_and_check(std::move(tbs), m_signer, false);
 }
 
 Result<x509::Certificate> Issuer::self_sign(const x509::CertificateSpec& spec, const Signer& signer,
                                             SerialRegistry& serials) {
   PKI_TRY_ASSIGN(auto tbs, build_with_fresh_serial(spec, signer.public_key(), std::nullopt, serials));
-  return sign_and_check(std::move(tbs), signer);
+  return sign_and_check(std::move(tbs), signer, true);
 }
 
 Result<void> MemorySerialRegistry::reserve(const util::Bytes& serial) {

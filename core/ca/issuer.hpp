@@ -22,7 +22,8 @@ class SerialRegistry {
 class Issuer final {
  public:
   /** An issuer whose certificate is `ca_cert`, signing with `signer` (must hold its key). */
-  Issuer(x509::Certificate ca_cert, const Signer& signer) : m_cert(std::move(ca_cert)), m_signer(signer) {}
+  Issuer(x509::Certificate ca_cert, const Signer& signer)
+      : m_cert(std::move(ca_cert)), m_signer(signer), m_key_matches(m_signer.public_key().equals(m_cert.public_key())) {}
 
   /**
    * Issues `spec` for `subject_key`. Refuses a validity outside the issuer's own
@@ -39,11 +40,12 @@ class Issuer final {
 
   const x509::Certificate& certificate() const { return m_cert; }
   /** Does the signer hold the private key of the issuer certificate? */
-  bool key_matches() const { return m_signer.public_key().equals(m_cert.public_key()); }
+  bool key_matches() const { return m_key_matches; }
 
  private:
   x509::Certificate m_cert;
   const Signer& m_signer;
+  bool m_key_matches;
 };
 
 /** A registry that only checks a set in memory (tests, one-off tools). */

@@ -24,14 +24,15 @@ class Signer {
 /** A Signer over a private key held in memory (decrypted from encrypted PKCS#8). */
 class KeySigner final : public Signer {
  public:
-  explicit KeySigner(crypto::PrivateKey key) : m_key(std::move(key)) {}
-  crypto::PublicKey public_key() const override { return m_key.public_key(); }
+  explicit KeySigner(crypto::PrivateKey key) : m_key(std::move(key)), m_pub(m_key.public_key()) {}
+  crypto::PublicKey public_key() const override { return m_pub; }
   [[nodiscard]] Result<void> sign_certificate(X509* tbs) const override;
   [[nodiscard]] Result<void> sign_crl(X509_CRL* tbs) const override;
   [[nodiscard]] Result<std::string> sign(std::string_view data) const override { return m_key.sign(data); }
 
  private:
   crypto::PrivateKey m_key;
+  crypto::PublicKey m_pub;  // derived once: each derivation is an encode + decode round trip
 };
 
 }  // namespace pkictl::ca

@@ -381,7 +381,7 @@ Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, c
   PKI_TRY_ASSIGN(auto untrusted, x509::UntrustedCsr::parse(csr_der));
   PKI_TRY_ASSIGN(auto csr, untrusted.verify());
   if (auto k = policy::check_key(csr.public_key()); !k) return fail(Error{ErrorKind::BadCsr, "CSR key: " + k.error().detail, {}, {}, {}});
-  PKI_TRY_ASSIGN(auto acct_key, acme::jwk_to_key(json::parse(acct.jwk)));
+  PKI_TRY_ASSIGN(auto acct_key, account_key(acct));
   if (csr.public_key().equals(acct_key)) return fail(ErrorKind::BadCsr, "the CSR must not use the account key");
   PKI_TRY(check_csr_matches(o, csr));
   // Step 3: re-judge the identifiers: the allow-list may have changed since newOrder.
@@ -422,10 +422,7 @@ Result<acme::CertificateRecord> RegistrationAuthority::certificate(const acme::A
 }
 
 std::string RegistrationAuthority::pem_chain(const acme::CertificateRecord& c) const {
-  auto leaf = x509::Certificate::parse(c.der);
-  std::string out = leaf ? leaf->pem() : std::string();
-  for (const auto& ca : m_ca.chain) out += ca.pem();
-  return out;
+  return x509::der_to_pem(c.der) + x509::to_pem_bundle(m_ca.chain);
 }
 
 Result<void> RegistrationAuthority::revoke(const acme::Account* acct, const crypto::PublicKey* key, std::string_view cert_der, int reason) {

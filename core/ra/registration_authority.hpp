@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/acme/key_cache.hpp"
 #include "core/acme/objects.hpp"
 #include "core/ca/issuer.hpp"
 #include "core/log/logger.hpp"
@@ -62,6 +63,8 @@ class RegistrationAuthority final {
       : m_store(store), m_clock(clock), m_ca(std::move(ca)), m_allow(std::move(allow)), m_cfg(config), m_log(logger) {}
 
   void set_validation_queue(ValidationQueue* q) { m_queue = q; }
+  /** The public key of an account (cached; the JWK was checked when it was stored). */
+  [[nodiscard]] Result<crypto::PublicKey> account_key(const acme::Account& acct) { return m_keys.get(acct.jwk); }
 
   struct AccountResult {
     acme::Account account;
@@ -113,6 +116,7 @@ class RegistrationAuthority final {
   IssuingCa m_ca;
   policy::IdentifierAllowList m_allow;
   RaConfig m_cfg;
+  acme::KeyCache m_keys;
   log::Logger& m_log;
   ValidationQueue* m_queue = nullptr;
   std::vector<std::string> m_challenge_types = {"http-01"};

@@ -159,6 +159,14 @@ bool Certificate::signed_by(const crypto::PublicKey& issuer) const {
   return ok;
 }
 
+std::string der_to_pem(std::string_view der) {
+  ossl::Ptr<BIO> bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio(bio.get(), "CERTIFICATE", "", reinterpret_cast<const unsigned char*>(der.data()),
+                            static_cast<long>(der.size())) <= 0)
+    return {};
+  return ossl::bio_to_string(bio.get());
+}
+
 std::string to_pem_bundle(const std::vector<Certificate>& certs) {
   std::string out;
   for (const auto& c : certs) out += c.pem();

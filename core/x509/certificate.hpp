@@ -59,6 +59,8 @@ class Certificate final {
   ossl::Ptr<X509> m_x509;
 };
 
+/** PEM text of a DER certificate without parsing it (the DER is trusted: it came from our store). */
+std::string der_to_pem(std::string_view der);
 /** Concatenated PEM of several certificates. */
 std::string to_pem_bundle(const std::vector<Certificate>& certs);
 TimePoint asn1_time_to_point(const ASN1_TIME* t);

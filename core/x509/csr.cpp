@@ -21,7 +21,7 @@ Result<UntrustedCsr> UntrustedCsr::parse(std::string_view data) {
       return fail(ErrorKind::BadCsr, "trailing data after the DER CSR");
   }
   if (!req) return ossl::fail("parsing the CSR", ErrorKind::BadCsr);
-  return UntrustedCsr(std::move(req));
+  return UntrustedCsr(std::shared_ptr<X509_REQ>(req.release(), X509_REQ_free));
 }
 
 Result<VerifiedCsr> UntrustedCsr::verify() const {
@@ -32,14 +32,8 @@ Result<VerifiedCsr> UntrustedCsr::verify() const {
     e.detail = "the CSR signature does not verify with its own public key";
     return fail(std::move(e));
   }
-  unsigned char* buf = nullptr;
-  const int n = i2d_X509_REQ(m_req.get(), &buf);
-  const unsigned char* p = buf;
-  ossl::Ptr<X509_REQ> copy(n > 0 ? d2i_X509_REQ(nullptr, &p, n) : nullptr);
-  OPENSSL_free(buf);
-  if (!copy) return ossl::fail("copying the CSR", ErrorKind::BadCsr);
-  crypto::PublicKey key(ossl::up_ref(X509_REQ_get0_pubkey(copy.get())));
-  return VerifiedCsr(std::move(copy), std::move(key));
+  crypto::PublicKey key(ossl::up_ref(pk));
+  return VerifiedCsr(m_req, std::move(key));
 }
 
 std::string VerifiedCsr::subject_der() const { return name_to_der(X509_REQ_get_subject_name(m_req.get())); }

@@ -1,6 +1,7 @@
 #pragma once
 // Certificate signing requests. Trust is in the type: an UntrustedCsr becomes a VerifiedCsr
 // only after its self-signature verifies.
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,8 +23,10 @@ class UntrustedCsr final {
   [[nodiscard]] Result<VerifiedCsr> verify() const;
 
  private:
-  explicit UntrustedCsr(ossl::Ptr<X509_REQ> req) : m_req(std::move(req)) {}
-  ossl::Ptr<X509_REQ> m_req;
+  explicit UntrustedCsr(std::shared_ptr<X509_REQ> req) : m_req(std::move(req)) {}
+  // Shared with the VerifiedCsr made from it: parsing twice costs more than the whole signature
+  // check under OpenSSL 3.0 (every d2i re-runs the key decoders). Neither side mutates it.
+  std::shared_ptr<X509_REQ> m_req;
 };
 
 class VerifiedCsr final {
@@ -38,8 +41,8 @@ class VerifiedCsr final {
 
  private:
   friend class UntrustedCsr;
-  VerifiedCsr(ossl::Ptr<X509_REQ> req, crypto::PublicKey key) : m_req(std::move(req)), m_key(std::move(key)) {}
-  ossl::Ptr<X509_REQ> m_req;
+  VerifiedCsr(std::shared_ptr<X509_REQ> req, crypto::PublicKey key) : m_req(std::move(req)), m_key(std::move(key)) {}
+  std::shared_ptr<X509_REQ> m_req;
   crypto::PublicKey m_key;
 };
 

@@ -100,7 +100,7 @@ Result<Wfe::Authenticated> Wfe::authenticate(const Request& req, bool jwk_allowe
     const std::string prefix = m_links.account("");
     if (kid.rfind(prefix, 0) != 0) return fail(ErrorKind::AccountDoesNotExist, "\"kid\" is not an account URL of this server");
     PKI_TRY_ASSIGN(auto acct, m_ra.account(kid.substr(prefix.size())));
-    PKI_TRY_ASSIGN(auto key, acme::jwk_to_key(json::parse(acct.jwk)));
+    PKI_TRY_ASSIGN(auto key, m_ra.account_key(acct));
     PKI_TRY(acme::verify_jws(jws, key));
     if (acct.status != acme::Status::Valid)
       return fail(ErrorKind::Unauthorized, "account " + acct.id + " is " + std::string(acme::to_string(acct.status)));
