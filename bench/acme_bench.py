@@ -95,7 +95,7 @@ def one(i):
 
 def cpu_ticks():
     f = open(f"/proc/{PID}/stat").read().rsplit(")", 1)[1].split()
-    return int(f[11]) + int(f[12])  # utime + stime
+    return int(f[11]), int(f[12])  # utime, stime
 
 
 def rss_peak_kib():
@@ -107,8 +107,11 @@ def rss_peak_kib():
 c0, t0 = cpu_ticks(), time.perf_counter()
 with ThreadPoolExecutor(C) as ex:
     lat = sorted(ex.map(one, range(N)))
-wall, cpu = time.perf_counter() - t0, (cpu_ticks() - c0) / HZ
+c1 = cpu_ticks()
+wall = time.perf_counter() - t0
+user, system = (c1[0] - c0[0]) / HZ, (c1[1] - c0[1]) / HZ
+cpu = user + system
 q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1000
 print(f"orders={N} concurrency={C} wall={wall:.2f}s orders/s={N / wall:.1f}")
 print(f"latency ms: p50={q(0.50):.1f} p95={q(0.95):.1f} p99={q(0.99):.1f} max={lat[-1] * 1000:.1f} mean={statistics.mean(lat) * 1000:.1f}")
-print(f"server: cpu_ms_per_order={cpu * 1000 / N:.2f} peak_rss_kib={rss_peak_kib()}")
+print(f"server: cpu_ms_per_order={cpu * 1000 / N:.2f} (user {user * 1000 / N:.2f}, kernel {system * 1000 / N:.2f}) peak_rss_kib={rss_peak_kib()}")

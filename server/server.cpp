@@ -48,6 +48,20 @@ Result<std::vector<x509::Certificate>> load_chain(const config::ServerConfig& cf
   return chain;
 }
 
+/** An alternate chain must start with a CA certificate for the same key as the issuing CA. */
+Result<std::vector<std::vector<x509::Certificate>>> load_alternates(const config::ServerConfig& cfg,
+                                                                     const x509::Certificate& ca_cert) {
+  std::vector<std::vector<x509::Certificate>> out;
+  for (const auto& p : cfg.ca.alternate_chains) {
+    PKI_TRY_ASSIGN(auto certs, x509::Certificate::load_all(p.string()));
+    if (!certs.front().public_key().equals(ca_cert.public_key()) || certs.front().subject_der() != ca_cert.subject_der())
+      return fail(ErrorKind::Config, p.string() + ": an alternate chain must start with a certificate for the issuing CA's name and key "
+                                                  "(e.g. the issuing CA cross-signed by another root)");
+    out.push_back(std::move(certs));
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passphrase, log::Logger& logger,
@@ -78,7 +92,8 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   rc.default_cert_lifetime = cfg.ca.default_lifetime;
   rc.max_cert_lifetime = cfg.ca.max_lifetime;
   rc.terms_of_service_required = !cfg.acme.terms_of_service.empty();
-  ra::IssuingCa ica{&issuer, util::to_hex(*ca_cert.subject_key_id()), chain};
+  PKI_TRY_ASSIGN(auto alternates, load_alternates(cfg, ca_cert));
+  ra::IssuingCa ica{&issuer, util::to_hex(*ca_cert.subject_key_id()), chain, std::move(alternates)};
   ra::RegistrationAuthority ra(*store, clock, ica, std::move(allow), rc, logger);
   PKI_TRY_ASSIGN(auto guard, va::AddressGuard::create(cfg.validation.allow_private));
   va::Validator validator(cfg.validation, va::make_resolver(cfg.validation.resolvers, cfg.validation.timeout), std::move(guard), logger);

@@ -25,6 +25,9 @@ struct CaSection {
   std::filesystem::path key;              // its encrypted key
   std::filesystem::path passphrase_file;  // the key's passphrase (else PKICTL_PASSPHRASE)
   std::vector<std::filesystem::path> chain;  // certificates above the issuing CA sent to clients (not the root)
+  // Each file is one alternative chain above the leaf (e.g. a cross-signed issuing CA first),
+  // offered with Link rel="alternate" (RFC 8555 §7.4.2).
+  std::vector<std::filesystem::path> alternate_chains;
   std::filesystem::path root;             // the root certificate (printed, published)
   Seconds default_lifetime{24 * 3600};
   Seconds max_lifetime{90LL * 86400};

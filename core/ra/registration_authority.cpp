@@ -403,7 +403,7 @@ Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, c
   rec.account_id = acct.id;
   rec.order_id = o.id;
   rec.der = cert->der();
-  rec.spki_sha256 = util::to_hex(cert->public_key().fingerprint());
+  rec.spki_sha256 = util::to_hex(cert->spki_fingerprint());
   rec.not_before = cert->not_before();
   rec.not_after = cert->not_after();
   if (auto stored = m_store.finish_issuance(rec); !stored) return fail_order(o, stored.error());
@@ -421,8 +421,21 @@ Result<acme::CertificateRecord> RegistrationAuthority::certificate(const acme::A
   return *c;
 }
 
-std::string RegistrationAuthority::pem_chain(const acme::CertificateRecord& c) const {
-  return x509::der_to_pem(c.der) + x509::to_pem_bundle(m_ca.chain);
+const x509::Certificate* IssuingCa::by_fingerprint(const std::string& sha256_hex) const {
+  auto find = [&](const std::vector<x509::Certificate>& certs) -> const x509::Certificate* {
+    for (const auto& c : certs)
+      if (util::to_hex(c.fingerprint()) == sha256_hex) return &c;
+    return nullptr;
+  };
+  if (const auto* c = find(chain)) return c;
+  for (const auto& alt : alternates)
+    if (const auto* c = find(alt)) return c;
+  return nullptr;
+}
+
+std::string RegistrationAuthority::pem_chain(const acme::CertificateRecord& c, std::size_t which) const {
+  const auto& chain = which == 0 ? m_ca.chain : m_ca.alternates.at(which - 1);
+  return x509::der_to_pem(c.der) + x509::to_pem_bundle(chain);
 }
 
 Result<void> RegistrationAuthority::revoke(const acme::Account* acct, const crypto::PublicKey* key, std::string_view cert_der, int reason) {

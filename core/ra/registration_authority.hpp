@@ -54,6 +54,9 @@ struct IssuingCa {
   const ca::Issuer* issuer = nullptr;
   std::string key_id_hex;                  // SKI of the issuing CA
   std::vector<x509::Certificate> chain;    // issuing CA first, then anything above it to send
+  std::vector<std::vector<x509::Certificate>> alternates;  // other chains for the same leaves
+  /** Every CA certificate the server sends, by SHA-256 fingerprint (hex), for Link rel="up". */
+  const x509::Certificate* by_fingerprint(const std::string& sha256_hex) const;
 };
 
 class RegistrationAuthority final {
@@ -94,7 +97,9 @@ class RegistrationAuthority final {
   [[nodiscard]] Result<acme::Order> finalize(const acme::Account& acct, const std::string& order_id, std::string_view csr_der);
   [[nodiscard]] Result<acme::CertificateRecord> certificate(const acme::Account& acct, const std::string& id);
   /** The PEM chain served for a certificate: leaf, issuing CA, then [ca] chain. */
-  std::string pem_chain(const acme::CertificateRecord& c) const;
+  /** Leaf + chain `which` (0: the default chain, 1..n: the alternates). */
+  std::string pem_chain(const acme::CertificateRecord& c, std::size_t which = 0) const;
+  const IssuingCa& issuing_ca() const { return m_ca; }
 
   /** revokeCert (§7.6) by the owning account (acct set) or by the certificate's key (key set). */
   [[nodiscard]] Result<void> revoke(const acme::Account* acct, const crypto::PublicKey* key, std::string_view cert_der, int reason);

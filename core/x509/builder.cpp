@@ -198,7 +198,11 @@ Result<ossl::Ptr<X509>> build_tbs(const CertificateSpec& spec, const crypto::Pub
   if (spec.basic_constraints) PKI_TRY(add_basic_constraints(x.get(), *spec.basic_constraints));
   if (spec.key_usage) PKI_TRY(add_key_usage(x.get(), spec.key_usage));
   if (!spec.extended_key_usage.empty()) PKI_TRY(add_eku(x.get(), spec.extended_key_usage));
-  const util::Bytes ski = key_identifier(subject_key);
+  // RFC 5280 §4.2.1.2 method 1 over the key bits just set (no second encode of the key).
+  util::Bytes ski(SHA_DIGEST_LENGTH);
+  const ASN1_BIT_STRING* bits = X509_get0_pubkey_bitstr(x.get());
+  if (!bits) return ossl::fail("reading the subject public key bits");
+  SHA1(ASN1_STRING_get0_data(bits), static_cast<size_t>(ASN1_STRING_length(bits)), ski.data());
   PKI_TRY_ASSIGN(auto ski_os, octets(ski));
   PKI_TRY(add_ext(x.get(), NID_subject_key_identifier, ski_os.get(), false));
   {

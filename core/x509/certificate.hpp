@@ -45,6 +45,7 @@ class Certificate final {
   TimePoint not_after() const;
   crypto::PublicKey public_key() const;
   crypto::Sha256 fingerprint() const;  // SHA-256 of the DER
+  crypto::Sha256 spki_fingerprint() const;  // SHA-256 of the SubjectPublicKeyInfo as encoded here
   std::optional<util::Bytes> subject_key_id() const;
   std::optional<util::Bytes> authority_key_id() const;
   bool is_ca() const;

@@ -171,12 +171,30 @@ Result<Response> Wfe::challenge(const Authenticated& a, const std::string& id) {
   return resp;
 }
 
-Result<Response> Wfe::certificate(const Authenticated& a, const std::string& id) {
+Result<Response> Wfe::certificate(const Authenticated& a, const std::string& id, std::size_t which) {
   PKI_TRY(require_account(a.account));
   PKI_TRY_ASSIGN(auto c, m_ra.certificate(*a.account, id));
+  const auto& ca = m_ra.issuing_ca();
+  if (which > ca.alternates.size()) return fail(ErrorKind::NotFound, "certificate " + id + " has no alternate chain " + std::to_string(which));
   Response resp;
   resp.headers.emplace_back("Content-Type", "application/pem-certificate-chain");
-  resp.body = m_ra.pem_chain(c);
+  resp.body = m_ra.pem_chain(c, which);
+  // RFC 8555 §7.4.2: "up" names the issuer of this chain's leaf; "alternate" every other chain.
+  const auto& chain = which == 0 ? ca.chain : ca.alternates[which - 1];
+  resp.headers.emplace_back("Link", "<" + m_links.ca_certificate(util::to_hex(chain.front().fingerprint())) + ">;rel=\"up\"");
+  for (std::size_t i = 0; i <= ca.alternates.size(); ++i)
+    if (i != which) resp.headers.emplace_back("Link", "<" + m_links.certificate(id, i) + ">;rel=\"alternate\"");
+  return resp;
+}
+
+Result<Response> Wfe::ca_certificate(const std::string& file) {
+  const std::string suffix = ".crt";
+  const std::string fp = file.size() > suffix.size() ? file.substr(0, file.size() - suffix.size()) : "";
+  const auto* cert = file.ends_with(suffix) ? m_ra.issuing_ca().by_fingerprint(fp) : nullptr;
+  if (!cert) return fail(ErrorKind::NotFound, "no CA certificate " + file + " here");
+  Response resp;
+  resp.headers.emplace_back("Content-Type", "application/pkix-cert");
+  resp.body = cert->der();
   return resp;
 }
 

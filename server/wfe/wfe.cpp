@@ -118,6 +118,10 @@ Result<Wfe::Authenticated> Wfe::authenticate(const Request& req, bool jwk_allowe
 
 Result<Response> Wfe::dispatch(const Request& req, json& logline) {
   const auto seg = segments(path_of(req.target));
+  if (seg.size() == 3 && seg[0] == "ca" && seg[1] == "certs") {
+    if (req.method != "GET" && req.method != "HEAD") return fail(ErrorKind::Malformed, "use GET for CA certificates");
+    return ca_certificate(seg[2]);
+  }
   if (seg.empty() || seg[0] != "acme") return fail(ErrorKind::NotFound, "no such resource: " + path_of(req.target));
   const std::string res = seg.size() > 1 ? seg[1] : "";
   const bool get = req.method == "GET" || req.method == "HEAD";
@@ -154,7 +158,12 @@ Result<Response> Wfe::dispatch(const Request& req, json& logline) {
   if (res == "order" && seg.size() == 4 && seg[3] == "finalize") return finalize(auth, seg[2]);
   if (res == "authz" && seg.size() == 3) return authz(auth, seg[2]);
   if (res == "chall" && seg.size() == 3) return challenge(auth, seg[2]);
-  if (res == "cert" && seg.size() == 3) return certificate(auth, seg[2]);
+  if (res == "cert" && seg.size() == 3) return certificate(auth, seg[2], 0);
+  if (res == "cert" && seg.size() == 4) {
+    const int alt = std::atoi(seg[3].c_str());
+    if (alt <= 0 || std::to_string(alt) != seg[3]) return fail(ErrorKind::NotFound, "no such resource: " + path_of(req.target));
+    return certificate(auth, seg[2], static_cast<std::size_t>(alt));
+  }
   return fail(ErrorKind::NotFound, "no such resource: " + path_of(req.target));
 }
 

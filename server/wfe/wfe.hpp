@@ -43,7 +43,11 @@ class Links final {
   std::string order(const std::string& id) const { return acme("/order/" + id); }
   std::string authz(const std::string& id) const { return acme("/authz/" + id); }
   std::string challenge(const std::string& id) const { return acme("/chall/" + id); }
-  std::string certificate(const std::string& id) const { return acme("/cert/" + id); }
+  std::string certificate(const std::string& id, std::size_t alt = 0) const {
+    return acme("/cert/" + id) + (alt == 0 ? "" : "/" + std::to_string(alt));
+  }
+  /** A CA certificate the server sends, by SHA-256 fingerprint: GET, DER (RFC 8555 §7.4.2 "up"). */
+  std::string ca_certificate(const std::string& sha256_hex) const { return m_base + "/ca/certs/" + sha256_hex + ".crt"; }
 
  private:
   std::string m_base;
@@ -75,7 +79,8 @@ class Wfe final {
   Result<Response> finalize(const Authenticated& a, const std::string& id);
   Result<Response> authz(const Authenticated& a, const std::string& id);
   Result<Response> challenge(const Authenticated& a, const std::string& id);
-  Result<Response> certificate(const Authenticated& a, const std::string& id);
+  Result<Response> certificate(const Authenticated& a, const std::string& id, std::size_t which);
+  Result<Response> ca_certificate(const std::string& file);
   Result<Response> revoke(const Authenticated& a);
 
   nlohmann::json order_json(const acme::Order& o) const;

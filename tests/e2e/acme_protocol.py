@@ -25,6 +25,12 @@ checks = 0
 TOKENS = {}
 
 
+def pem_certs(text):
+    """Every certificate in a PEM bundle (Debian 12's cryptography has no load_pem_x509_certificates)."""
+    end = "-----END CERTIFICATE-----"
+    return [x509.load_pem_x509_certificate((p + end + "\n").encode()) for p in text.split(end) if "BEGIN CERTIFICATE" in p]
+
+
 def b64(b):
     return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 
@@ -211,6 +217,25 @@ assert again["certificate"] == done["certificate"]
 cert = c.post(done["certificate"], None)
 assert cert.status_code == 200 and cert.headers["Content-Type"] == "application/pem-certificate-chain", cert.headers
 assert cert.text.count("BEGIN CERTIFICATE") == 2, cert.text
+checks += 1
+# RFC 8555 §7.4.2: Link rel="up" names the issuer (a plain GET serves it as DER); rel="alternate"
+# names the chain through the cross-signed issuing CA, which starts with the same leaf.
+links = requests.utils.parse_header_links(", ".join(v for k, v in cert.raw.headers.items() if k.lower() == "link"))
+up = [l["url"] for l in links if l.get("rel") == "up"]
+alts = [l["url"] for l in links if l.get("rel") == "alternate"]
+assert len(up) == 1 and len(alts) == 1, links
+issuer_der = S.get(up[0])
+assert issuer_der.status_code == 200 and issuer_der.headers["Content-Type"] == "application/pkix-cert", issuer_der.headers
+chain = pem_certs(cert.text)
+assert x509.load_der_x509_certificate(issuer_der.content) == chain[1]
+alt = c.post(alts[0], None)
+assert alt.status_code == 200, alt.text
+alt_chain = pem_certs(alt.text)
+assert alt_chain[0] == chain[0] and alt_chain[1] != chain[1], alt.text
+assert alt_chain[1].issuer.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "E2E Cross Root", alt_chain[1].issuer
+alt_links = requests.utils.parse_header_links(", ".join(v for k, v in alt.raw.headers.items() if k.lower() == "link"))
+assert done["certificate"] in [l["url"] for l in alt_links if l.get("rel") == "alternate"], alt_links
+expect(c.post(done["certificate"] + "/2", None), 404, "malformed", "no such alternate chain")
 checks += 1
 orders = ok(c.post(c.kid + "/orders", None), 200, "orders list")
 assert url in orders["orders"], orders

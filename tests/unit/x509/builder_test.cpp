@@ -52,6 +52,16 @@ TEST(Builder, LeafCarriesEverySanTypeAndTheProfileExtensions) {
   EXPECT_TRUE(ok->ok) << ok->reason;
 }
 
+TEST(Builder, KeyIdentifiersAndSpkiFingerprintMatchTheKey) {
+  auto root = test::make_root();
+  auto key = *crypto::PrivateKey::generate(crypto::KeyType::EcP256);
+  auto leaf = test::issue_under(root, test::leaf_spec({{GeneralNameType::Dns, "k.internal"}}), key.public_key());
+  ASSERT_TRUE(leaf) << leaf.error().detail;
+  EXPECT_EQ(*leaf->subject_key_id(), x509::key_identifier(key.public_key()));
+  EXPECT_EQ(leaf->spki_fingerprint(), key.public_key().fingerprint());
+  EXPECT_TRUE(leaf->public_key().equals(key.public_key()));
+}
+
 TEST(Builder, SerialsAreFreshForEveryCertificate) {
   auto root = test::make_root();
   auto key = *crypto::PrivateKey::generate(crypto::KeyType::EcP256);
