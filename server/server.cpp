@@ -92,11 +92,13 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   rc.default_cert_lifetime = cfg.ca.default_lifetime;
   rc.max_cert_lifetime = cfg.ca.max_lifetime;
   rc.terms_of_service_required = !cfg.acme.terms_of_service.empty();
+  rc.challenge_types = cfg.validation.challenge_types;
+  rc.account_uri_prefix = Links(cfg.server.external_url).account("");
   PKI_TRY_ASSIGN(auto alternates, load_alternates(cfg, ca_cert));
   ra::IssuingCa ica{&issuer, util::to_hex(*ca_cert.subject_key_id()), chain, std::move(alternates)};
   ra::RegistrationAuthority ra(*store, clock, ica, std::move(allow), rc, logger);
   PKI_TRY_ASSIGN(auto guard, va::AddressGuard::create(cfg.validation.allow_private));
-  va::Validator validator(cfg.validation, va::make_resolver(cfg.validation.resolvers, cfg.validation.timeout), std::move(guard), logger);
+  va::Validator validator(cfg.validation, va::make_resolver(cfg.validation.resolvers, cfg.validation.timeout, cfg.validation.require_all), std::move(guard), logger);
   validator.set_sink([&ra](const ra::ValidationOutcome& o) { ra.complete_validation(o); });
   ra.set_validation_queue(&validator);
   NonceService nonces;

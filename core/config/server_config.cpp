@@ -5,11 +5,23 @@
 #include <set>
 #include <sstream>
 
+#include "core/policy/challenge_policy.hpp"
 #include "core/util/text.hpp"
 #include "core/x509/general_name.hpp"
 
 namespace pkictl::config {
 namespace {
+
+/** The host of an absolute URL ("" if there is none), without brackets or port. */
+std::string net_host_of(const std::string& url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos) return {};
+  std::string rest = url.substr(scheme + 3);
+  rest = rest.substr(0, rest.find('/'));
+  if (!rest.empty() && rest.front() == '[') return rest.substr(1, rest.find(']') - 1);
+  return rest.substr(0, rest.find(':'));
+}
+
 namespace fs = std::filesystem;
 
 class Loader {
@@ -160,7 +172,19 @@ Result<ServerConfig> load_server_config(const fs::path& path) {
   PKI_TRY(status);
   if (const auto* s = l.section(root, "validation", status)) {
     PKI_TRY(l.known_keys(*s, "validation.", {"http01_port", "tlsalpn01_port", "resolvers", "allow_private", "timeout", "max_redirects",
-                                              "workers", "queue"}));
+                                              "workers", "queue", "challenge_types", "retries", "retry_backoff", "require_all",
+                                              "issuer_domain_names"}));
+    PKI_TRY(l.get(*s, "validation.", "challenge_types", c.validation.challenge_types));
+    PKI_TRY(l.get(*s, "validation.", "retries", c.validation.retries));
+    PKI_TRY(l.get(*s, "validation.", "retry_backoff", c.validation.retry_backoff));
+    PKI_TRY(l.get(*s, "validation.", "require_all", c.validation.require_all));
+    PKI_TRY(l.get(*s, "validation.", "issuer_domain_names", c.validation.issuer_domain_names));
+    for (const auto& t : c.validation.challenge_types)
+      if (!policy::known_challenge_type(t))
+        return fail(ErrorKind::Config, abs.string() + ": validation.challenge_types: unknown type \"" + t +
+                                           "\" (http-01, dns-01, tls-alpn-01, dns-account-01, dns-persist-01)");
+    if (c.validation.retries < 0 || c.validation.retries > 10)
+      return fail(ErrorKind::Config, abs.string() + ": validation.retries must be 0-10");
     PKI_TRY(l.get(*s, "validation.", "http01_port", c.validation.http01_port));
     PKI_TRY(l.get(*s, "validation.", "tlsalpn01_port", c.validation.tlsalpn01_port));
     PKI_TRY(l.get(*s, "validation.", "resolvers", c.validation.resolvers));
@@ -187,6 +211,11 @@ Result<ServerConfig> load_server_config(const fs::path& path) {
                             c.server.listen.front().substr(c.server.listen.front().rfind(':') + 1);
   }
   while (!c.server.external_url.empty() && c.server.external_url.back() == '/') c.server.external_url.pop_back();
+  if (c.validation.issuer_domain_names.empty()) {
+    auto url = net_host_of(c.server.external_url);
+    if (!url.empty()) c.validation.issuer_domain_names.push_back(url);
+  }
+  for (auto& d : c.validation.issuer_domain_names) d = util::to_lower(d);
   return c;
 }
 

@@ -52,6 +52,12 @@ struct ValidationSection {
   int max_redirects = 5;
   int workers = 16;                        // concurrent validations
   int queue = 1024;                        // waiting validations before refusing more
+  // Challenge types offered (where the identifier allows them: see policy/challenge_policy.hpp).
+  std::vector<std::string> challenge_types = {"http-01", "dns-01", "tls-alpn-01", "dns-account-01", "dns-persist-01"};
+  int retries = 2;                         // further attempts after a failed validation
+  Seconds retry_backoff{2};                // before the first retry; doubles each time
+  bool require_all = false;                // every resolver must see a TXT record (dns-01 family)
+  std::vector<std::string> issuer_domain_names;  // dns-persist-01; default: the external URL's host
 };
 
 struct ServerConfig {

@@ -138,9 +138,8 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
       refused.sub_errors.push_back({ident.error().kind, j.value("type", ""), j.value("value", ""), ident.error().detail});
       continue;
     }
-    if (ident->wildcard()) {
-      refused.sub_errors.push_back({ErrorKind::RejectedIdentifier, ident->type, ident->value,
-                                    "wildcard names can only be validated with dns-01, which this server does not offer yet"});
+    if (const auto why = m_challenges.why_none(*ident); !why.empty()) {
+      refused.sub_errors.push_back({ErrorKind::RejectedIdentifier, ident->type, ident->value, why});
       continue;
     }
     auto allowed = m_allow.allows(*ident);
@@ -187,7 +186,10 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
   o.expires = now + m_cfg.order_lifetime;
   std::vector<acme::Authorization> fresh;
   for (const auto& ident : o.identifiers) {
-    PKI_TRY_ASSIGN(auto existing, m_store.reusable_authz(acct.id, ident, false, now));
+    // RFC 8555 §7.1.4: a wildcard's authorization names the base domain and says "wildcard".
+    const bool wildcard = ident.wildcard();
+    const acme::Identifier base{ident.type, wildcard ? ident.value.substr(2) : ident.value};
+    PKI_TRY_ASSIGN(auto existing, m_store.reusable_authz(acct.id, base, wildcard, now));
     if (existing) {
       o.authz_ids.push_back(existing->id);
       o.expires = std::min(o.expires, existing->expires);
@@ -196,10 +198,11 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
     acme::Authorization a;
     a.id = acme::new_object_id();
     a.account_id = acct.id;
-    a.identifier = ident;
+    a.identifier = base;
+    a.wildcard = wildcard;
     a.status = Status::Pending;
     a.expires = now + m_cfg.authz_lifetime;
-    for (const auto& type : m_challenge_types) {
+    for (const auto& type : m_challenges.offered(ident)) {
       PKI_TRY_ASSIGN(auto token, crypto::random_bytes(32));
       a.challenges.push_back({acme::new_object_id(), a.id, type, util::base64url_encode(token), Status::Pending, std::nullopt, std::nullopt});
     }
@@ -276,12 +279,14 @@ Result<acme::Challenge> RegistrationAuthority::respond_challenge(const acme::Acc
   PKI_TRY_ASSIGN(auto a, authorization(acct, c.authz_id));
   if (a.status != Status::Pending)
     return fail(ErrorKind::Malformed, "the authorization is " + std::string(acme::to_string(a.status)) + "; its challenges can no longer be answered");
-  if (std::find(m_challenge_types.begin(), m_challenge_types.end(), c.type) == m_challenge_types.end())
+  const acme::Identifier as_ordered{a.identifier.type, (a.wildcard ? "*." : "") + a.identifier.value};
+  const auto offered = m_challenges.offered(as_ordered);
+  if (std::find(offered.begin(), offered.end(), c.type) == offered.end())
     return fail(ErrorKind::Unauthorized, "challenge type " + c.type + " is not offered for this identifier");
   PKI_TRY_ASSIGN(bool started, m_store.transition_challenge(id, Status::Pending, Status::Processing));
   if (!started) return challenge(acct, id);  // someone else started it
   if (!m_queue) return fail(ErrorKind::Internal, "no validator is running");
-  auto queued = m_queue->enqueue({c, a.identifier, key_authorization(acct, c.token)});
+  auto queued = m_queue->enqueue({c, a.identifier, a.wildcard, m_cfg.account_uri_prefix + acct.id, key_authorization(acct, c.token)});
   if (!queued) {
     (void)m_store.transition_challenge(id, Status::Processing, Status::Pending);
     return fail(std::move(queued).error());

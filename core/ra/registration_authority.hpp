@@ -12,6 +12,7 @@
 #include "core/acme/objects.hpp"
 #include "core/ca/issuer.hpp"
 #include "core/log/logger.hpp"
+#include "core/policy/challenge_policy.hpp"
 #include "core/policy/identifier_allowlist.hpp"
 #include "core/store/store.hpp"
 #include "core/x509/csr.hpp"
@@ -25,12 +26,16 @@ struct RaConfig {
   Seconds max_cert_lifetime{90LL * 86400};
   Seconds backdate{60};  // notBefore this far in the past, for clients with slow clocks
   bool terms_of_service_required = false;
+  std::vector<std::string> challenge_types = {"http-01"};  // enabled types (policy::ChallengePolicy)
+  std::string account_uri_prefix;  // account URI = prefix + id (dns-account-01, dns-persist-01)
 };
 
 /** What the validator needs to check one challenge. */
 struct ValidationJob {
   acme::Challenge challenge;
-  acme::Identifier identifier;
+  acme::Identifier identifier;  // for a wildcard: the base name, with `wildcard` set
+  bool wildcard = false;
+  std::string account_uri;
   std::string key_authorization;
 };
 
@@ -63,7 +68,8 @@ class RegistrationAuthority final {
  public:
   RegistrationAuthority(store::Store& store, const Clock& clock, IssuingCa ca, policy::IdentifierAllowList allow,
                         RaConfig config, log::Logger& logger)
-      : m_store(store), m_clock(clock), m_ca(std::move(ca)), m_allow(std::move(allow)), m_cfg(config), m_log(logger) {}
+      : m_store(store), m_clock(clock), m_ca(std::move(ca)), m_allow(std::move(allow)), m_cfg(config),
+        m_challenges(m_cfg.challenge_types), m_log(logger) {}
 
   void set_validation_queue(ValidationQueue* q) { m_queue = q; }
   /** The public key of an account (cached; the JWK was checked when it was stored). */
@@ -107,7 +113,6 @@ class RegistrationAuthority final {
   std::string key_authorization(const acme::Account& acct, const std::string& token) const {
     return token + "." + acct.thumbprint;
   }
-  const std::vector<std::string>& challenge_types() const { return m_challenge_types; }
 
  private:
   Result<std::vector<acme::Authorization>> authzs_of(const acme::Order& o);
@@ -121,10 +126,10 @@ class RegistrationAuthority final {
   IssuingCa m_ca;
   policy::IdentifierAllowList m_allow;
   RaConfig m_cfg;
+  policy::ChallengePolicy m_challenges;
   acme::KeyCache m_keys;
   log::Logger& m_log;
   ValidationQueue* m_queue = nullptr;
-  std::vector<std::string> m_challenge_types = {"http-01"};
 };
 
 }  // namespace pkictl::ra

@@ -40,6 +40,23 @@ std::string base64url_encode(std::string_view bytes) {
   return out;
 }
 
+std::string base32_lower(std::span<const std::uint8_t> bytes) {
+  static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+  std::string out;
+  unsigned buffer = 0;
+  int bits = 0;
+  for (std::uint8_t b : bytes) {
+    buffer = (buffer << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out.push_back(alphabet[(buffer >> (bits - 5)) & 31]);
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out.push_back(alphabet[(buffer << (5 - bits)) & 31]);
+  return out;
+}
+
 std::string base64url_encode(std::span<const std::uint8_t> bytes) {
   return base64url_encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }

@@ -16,6 +16,8 @@ using Bytes = std::vector<std::uint8_t>;
 
 std::string to_hex(std::span<const std::uint8_t> bytes, char sep = 0, bool upper = false);
 std::string base64url_encode(std::span<const std::uint8_t> bytes);
+/** RFC 4648 base32, lower case, no padding (DNS labels: dns-account-01). */
+std::string base32_lower(std::span<const std::uint8_t> bytes);
 std::string base64url_encode(std::string_view bytes);
 /** Strict: unpadded base64url only. Errors: Malformed. */
 [[nodiscard]] Result<Bytes> base64url_decode(std::string_view text);

@@ -26,11 +26,11 @@ Result<void> Validator::enqueue(ra::ValidationJob job) {
   {
     std::lock_guard lock(m_mutex);
     if (m_stopping) return fail(ErrorKind::Internal, "the validator is shutting down");
-    if (m_queue.size() >= static_cast<std::size_t>(m_cfg.queue)) {
+    if (m_queue.size() + m_retries.size() >= static_cast<std::size_t>(m_cfg.queue)) {
       Error e{ErrorKind::RateLimited, "too many validations are waiting; retry shortly", {}, {}, Seconds(5)};
       return fail(std::move(e));
     }
-    m_queue.push_back(std::move(job));
+    m_queue.push_back({std::move(job), 1, std::chrono::steady_clock::now()});
   }
   m_cv.notify_one();
   return {};
@@ -39,8 +39,13 @@ Result<void> Validator::enqueue(ra::ValidationJob job) {
 ra::ValidationOutcome Validator::validate(const ra::ValidationJob& job) {
   const auto start = std::chrono::steady_clock::now();
   ra::ValidationOutcome out;
-  if (job.challenge.type == "http-01") {
+  const std::string& type = job.challenge.type;
+  if (type == "http-01") {
     out = http01(job);
+  } else if (type == "tls-alpn-01") {
+    out = tls_alpn01(job);
+  } else if (type == "dns-01" || type == "dns-account-01" || type == "dns-persist-01") {
+    out = dns_txt(job);
   } else {
     out.challenge_id = job.challenge.id;
     out.problem = acme::problem_json(Error{ErrorKind::Malformed, "challenge type " + job.challenge.type + " is not supported", {}, {}, {}});
@@ -55,15 +60,48 @@ ra::ValidationOutcome Validator::validate(const ra::ValidationJob& job) {
 
 void Validator::worker() {
   for (;;) {
-    ra::ValidationJob job;
+    Scheduled next;
     {
       std::unique_lock lock(m_mutex);
-      m_cv.wait(lock, [&] { return m_stopping || !m_queue.empty(); });
-      if (m_stopping && m_queue.empty()) return;
-      job = std::move(m_queue.front());
+      for (;;) {
+        if (m_stopping) return;  // waiting retries are dropped: their challenges stay processing
+        const auto now = std::chrono::steady_clock::now();
+        // Retries whose backoff has passed join the queue.
+        for (auto it = m_retries.begin(); it != m_retries.end();) {
+          if (it->due <= now) {
+            m_queue.push_back(std::move(*it));
+            it = m_retries.erase(it);
+          } else {
+            ++it;
+          }
+        }
+        if (!m_queue.empty()) break;
+        if (m_retries.empty()) {
+          m_cv.wait(lock);
+        } else {
+          auto earliest = std::min_element(m_retries.begin(), m_retries.end(), [](auto& a, auto& b) { return a.due < b.due; })->due;
+          m_cv.wait_until(lock, earliest);
+        }
+      }
+      next = std::move(m_queue.front());
       m_queue.pop_front();
     }
-    const auto outcome = validate(job);
+    auto outcome = validate(next.job);
+    outcome.records.push_back({{"attempt", next.attempt}});
+    if (!outcome.valid && next.attempt <= m_cfg.retries) {
+      // Split horizons and slow propagation: try again later before giving up.
+      const auto backoff = m_cfg.retry_backoff * (1 << (next.attempt - 1));
+      m_log.info("validation retry scheduled", {{"challenge", next.job.challenge.id}, {"attempt", next.attempt + 1},
+                                                 {"in_seconds", backoff.count()}});
+      {
+        std::lock_guard lock(m_mutex);
+        next.attempt += 1;
+        next.due = std::chrono::steady_clock::now() + backoff;
+        m_retries.push_back(std::move(next));
+      }
+      m_cv.notify_one();
+      continue;
+    }
     if (m_sink) m_sink(outcome);
   }
 }

@@ -15,14 +15,24 @@
 
 namespace pkictl::server::va {
 
-/** Host name → addresses, through the configured DNS servers or the system's resolver. */
+/** The TXT records at a name, after any CNAMEs. */
+struct TxtAnswer {
+  std::vector<std::string> values;       // one string per record (its chunks joined)
+  std::vector<std::string> cname_chain;  // the names followed to reach them
+  std::string server;                    // who answered
+};
+
+/** Lookups through the configured DNS servers or the system's resolver. */
 class Resolver {
  public:
   virtual ~Resolver() = default;
   /** IPv4 and IPv6 addresses, IPv6 first. Errors: Dns (NXDOMAIN, timeout, no addresses). */
   [[nodiscard]] virtual Result<std::vector<std::string>> addresses(const std::string& host) = 0;
+  /** TXT records, following CNAMEs. Errors: Dns (NXDOMAIN, no TXT, CNAME loop, timeout, disagreement). */
+  [[nodiscard]] virtual Result<TxtAnswer> txt(const std::string& name) = 0;
 };
-std::unique_ptr<Resolver> make_resolver(const std::vector<std::string>& servers, Seconds timeout);
+/** `require_all`: TXT answers must be seen by every server (each is asked separately). */
+std::unique_ptr<Resolver> make_resolver(const std::vector<std::string>& servers, Seconds timeout, bool require_all = false);
 
 /** Refuses private, loopback and link-local targets unless the operator allowed them (SSRF). */
 class AddressGuard final {
@@ -49,7 +59,15 @@ class Validator final : public ra::ValidationQueue {
 
  private:
   ra::ValidationOutcome http01(const ra::ValidationJob& job);
+  ra::ValidationOutcome tls_alpn01(const ra::ValidationJob& job);
+  ra::ValidationOutcome dns_txt(const ra::ValidationJob& job);  // dns-01, dns-account-01, dns-persist-01
   void worker();
+
+  struct Scheduled {
+    ra::ValidationJob job;
+    int attempt = 1;
+    std::chrono::steady_clock::time_point due;
+  };
 
   config::ValidationSection m_cfg;
   std::unique_ptr<Resolver> m_resolver;
@@ -58,7 +76,8 @@ class Validator final : public ra::ValidationQueue {
   std::function<void(const ra::ValidationOutcome&)> m_sink;
   std::mutex m_mutex;
   std::condition_variable m_cv;
-  std::deque<ra::ValidationJob> m_queue;
+  std::deque<Scheduled> m_queue;  // due now, in arrival order
+  std::vector<Scheduled> m_retries;  // waiting for their backoff to pass
   bool m_stopping = false;
   std::vector<std::thread> m_threads;
 };

@@ -30,6 +30,8 @@ json Wfe::challenge_json(const acme::Challenge& c) const {
   json j = {{"type", c.type}, {"url", m_links.challenge(c.id)}, {"status", acme::to_string(c.status)}, {"token", c.token}};
   if (c.validated) j["validated"] = util::format_time(*c.validated);
   if (c.error) j["error"] = *c.error;
+  // draft-ietf-acme-dns-persist: the names this CA answers to in the standing TXT record.
+  if (c.type == "dns-persist-01") j["issuer-domain-names"] = m_cfg.validation.issuer_domain_names;
   return j;
 }
 

@@ -11,12 +11,6 @@ write_config pkictl.toml
 start_server pkictl.toml
 export LEGO_CA_CERTIFICATES=$WORK/root/root.crt REQUESTS_CA_BUNDLE=$WORK/root/root.crt
 
-verify_chain() { # leaf chain-file name
-  openssl verify -CAfile root/root.crt -untrusted "$2" -purpose sslserver "$1" >/dev/null || fail "chain of $1 does not verify"
-  openssl x509 -in "$1" -noout -ext subjectAltName | grep -q "$3" || fail "$1 lacks SAN $3"
-  ok
-}
-
 lego_run() { timeout 120 lego --server "$DIRECTORY" --accept-tos --email ops@test.internal --http --http.port "127.0.0.1:$HTTP01_PORT" --path lego "$@"; }
 certbot_run() {
   timeout 120 certbot "$@" --server "$DIRECTORY" --config-dir cb/config --work-dir cb/work --logs-dir cb/logs -n \

@@ -5,8 +5,7 @@ JWS are made with josepy and certbot's `acme` package (independent implementatio
 the bad requests are made by changing one thing in an otherwise valid request.
 Usage: acme_protocol.py DIRECTORY_URL ROOT_PEM HTTP01_PORT
 """
-import base64, hashlib, hmac, json, sys, threading, time
-from http.server import BaseHTTPRequestHandler, HTTPServer
+import hashlib, hmac, json, sys, time
 
 import josepy as jose
 import requests
@@ -16,100 +15,17 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
+import acmetest as t
+from acmetest import TOKENS, b64, csr_for, expect, ok, pem_certs
+
 DIRECTORY, ROOT, HTTP01_PORT = sys.argv[1], sys.argv[2], int(sys.argv[3])
-S = requests.Session()
-S.verify = ROOT
-S.trust_env = False  # REQUESTS_CA_BUNDLE in the environment would override verify
-D = S.get(DIRECTORY).json()
-checks = 0
-TOKENS = {}
+DIR = t.Directory(DIRECTORY, ROOT)
+S, D, nonce = DIR.s, DIR.D, DIR.nonce
+t.start_http01(HTTP01_PORT)
 
 
-def pem_certs(text):
-    """Every certificate in a PEM bundle (Debian 12's cryptography has no load_pem_x509_certificates)."""
-    end = "-----END CERTIFICATE-----"
-    return [x509.load_pem_x509_certificate((p + end + "\n").encode()) for p in text.split(end) if "BEGIN CERTIFICATE" in p]
-
-
-def b64(b):
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-
-class Challenges(BaseHTTPRequestHandler):
-    def do_GET(self):
-        token = self.path.rsplit("/", 1)[-1]
-        body = TOKENS.get(token)
-        self.send_response(200 if body else 404)
-        self.end_headers()
-        if body:
-            self.wfile.write(body.encode())
-
-    def log_message(self, *a):
-        pass
-
-
-threading.Thread(target=HTTPServer(("127.0.0.1", HTTP01_PORT), Challenges).serve_forever, daemon=True).start()
-
-
-def nonce():
-    return S.head(D["newNonce"]).headers["Replay-Nonce"]
-
-
-class Client:
-    def __init__(self, key=None, alg=jose.ES256):
-        self.key = key or jose.JWKEC(key=ec.generate_private_key(ec.SECP256R1()))
-        self.alg = alg
-        self.kid = None
-
-    def jws(self, url, payload, use_jwk=False, n=None, key=None, alg=None):
-        data = b"" if payload is None else json.dumps(payload).encode()
-        key = key or self.key
-        kid = None if (use_jwk or self.kid is None) else self.kid  # jwk is included exactly when kid is None
-        signed = acme_jws.JWS.sign(data, key=key, alg=alg or self.alg, nonce=jose.b64.b64decode(n or nonce()), url=url, kid=kid)
-        return json.loads(signed.json_dumps())
-
-    def post(self, url, payload, **kw):
-        body = self.jws(url, payload, **kw)
-        return S.post(url, data=json.dumps(body), headers={"Content-Type": "application/jose+json"})
-
-    def register(self):
-        r = self.post(D["newAccount"], {"termsOfServiceAgreed": True, "contact": ["mailto:ops@test.internal"]}, use_jwk=True)
-        assert r.status_code == 201, r.text
-        self.kid = r.headers["Location"]
-        return r
-
-    def thumbprint(self):
-        return b64(self.key.public_key().thumbprint(hash_function=hashes.SHA256))
-
-
-def expect(r, status, ptype, what):
-    global checks
-    try:
-        body = r.json()
-    except ValueError:
-        body = {}
-    got = body.get("type", "").rsplit(":", 1)[-1]
-    assert r.status_code == status and got == ptype, f"{what}: want {status} {ptype}, got {r.status_code} {r.text}"
-    if status >= 400:
-        assert r.headers.get("Content-Type") == "application/problem+json", f"{what}: content type {r.headers.get('Content-Type')}"
-        assert body.get("detail"), f"{what}: no detail"
-    assert r.headers.get("Replay-Nonce"), f"{what}: no Replay-Nonce"
-    checks += 1
-    return body
-
-
-def ok(r, status, what):
-    global checks
-    assert r.status_code == status, f"{what}: want {status}, got {r.status_code} {r.text}"
-    checks += 1
-    return r.json() if r.content and r.headers.get("Content-Type", "").endswith("json") else r
-
-
-def csr_for(names, key=None):
-    key = key or ec.generate_private_key(ec.SECP256R1())
-    b = x509.CertificateSigningRequestBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
-    b = b.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
-    return b64(b.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+def Client(key=None, alg=jose.ES256):
+    return t.Client(DIR, key, alg)
 
 
 def ready_order(c, names):
@@ -140,14 +56,14 @@ assert set(D) >= {"newNonce", "newAccount", "newOrder", "revokeCert", "keyChange
 h = S.head(D["newNonce"])
 assert h.status_code == 200 and h.headers["Cache-Control"] == "no-store" and 'rel="index"' in h.headers["Link"], h.headers
 assert S.get(D["newNonce"]).status_code == 204
-checks += 2
+t.passed(2)
 
 c = Client()
 c.register()
 # Existing key: 200 with the same Location.
 r = c.post(D["newAccount"], {"termsOfServiceAgreed": True}, use_jwk=True)
 assert r.status_code == 200 and r.headers["Location"] == c.kid, r.text
-checks += 1
+t.passed()
 
 # ---- Nonces and URLs.
 expect(S.post(D["newOrder"], data=json.dumps(c.jws(D["newOrder"], {"identifiers": []}, n=b64(b"nonsense-nonce"))),
@@ -199,7 +115,7 @@ expect(c.post(D["newOrder"], {}), 400, "malformed", "no identifiers")
 r1 = c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "same.test.internal"}]})
 r2 = c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "same.test.internal"}]})
 assert r1.headers["Location"] == r2.headers["Location"], "identical pending newOrder should return the same order"
-checks += 1
+t.passed()
 expect(c.post(r1.json()["finalize"], {"csr": csr_for(["same.test.internal"])}), 403, "orderNotReady", "finalize before ready")
 expect(rsa_client.post(r1.headers["Location"], None), 403, "unauthorized", "another account's order")
 
@@ -217,7 +133,7 @@ assert again["certificate"] == done["certificate"]
 cert = c.post(done["certificate"], None)
 assert cert.status_code == 200 and cert.headers["Content-Type"] == "application/pem-certificate-chain", cert.headers
 assert cert.text.count("BEGIN CERTIFICATE") == 2, cert.text
-checks += 1
+t.passed()
 # RFC 8555 §7.4.2: Link rel="up" names the issuer (a plain GET serves it as DER); rel="alternate"
 # names the chain through the cross-signed issuing CA, which starts with the same leaf.
 links = requests.utils.parse_header_links(", ".join(v for k, v in cert.raw.headers.items() if k.lower() == "link"))
@@ -236,7 +152,7 @@ assert alt_chain[1].issuer.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value 
 alt_links = requests.utils.parse_header_links(", ".join(v for k, v in alt.raw.headers.items() if k.lower() == "link"))
 assert done["certificate"] in [l["url"] for l in alt_links if l.get("rel") == "alternate"], alt_links
 expect(c.post(done["certificate"] + "/2", None), 404, "malformed", "no such alternate chain")
-checks += 1
+t.passed()
 orders = ok(c.post(c.kid + "/orders", None), 200, "orders list")
 assert url in orders["orders"], orders
 
@@ -263,4 +179,4 @@ expect(rsa_client.post(D["keyChange"], c2_inner), 409, "conflict", "keyChange to
 ok(c.post(c.kid, {"status": "deactivated"}), 200, "deactivate")
 expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "a.test.internal"}]}), 403, "unauthorized", "deactivated account")
 
-print(f"{checks} passed, 0 failed")
+print(f"{t.checks} passed, 0 failed")

@@ -45,14 +45,21 @@ make_pki() {
     --passphrase-file pass >/dev/null
 }
 # start_dns: a DNS server on loopback answering 127.0.0.1 for every name (Debian's pebble-challtestsrv).
+# DNS_MGMT is its management URL (dns_set_txt, dns_clear_txt, dns_set_cname, dns_add_a below).
+# start_dns [LOG]: pass another log name to start a second, independent server.
 start_dns() {
-  DNS_PORT=$(free_port)
+  local log=${1:-dns.log}
+  DNS_PORT=$(free_port); DNS_MGMT="http://127.0.0.1:$(free_port)"
   pebble-challtestsrv -dns01 "127.0.0.1:$DNS_PORT" -http01 "" -https01 "" -tlsalpn01 "" \
-    -management "127.0.0.1:$(free_port)" -defaultIPv4 127.0.0.1 -defaultIPv6 "" >"$WORK/dns.log" 2>&1 &
-  DNS_PID=$!
-  cleanup_hooks+=("kill $DNS_PID")
-  wait_for "$WORK/dns.log" 'Starting challenge servers|DNS' 10 || true
+    -management "${DNS_MGMT#http://}" -defaultIPv4 127.0.0.1 -defaultIPv6 "" >"$WORK/$log" 2>&1 &
+  cleanup_hooks+=("kill $!")
+  wait_for "$WORK/$log" 'Starting challenge servers|DNS' 10 || true
 }
+dns_post() { curl -sf -X POST -d "$2" "$DNS_MGMT/$1" >/dev/null || fail "challtestsrv $1 $2 failed"; }
+dns_set_txt() { dns_post set-txt "{\"host\":\"$1.\",\"value\":\"$2\"}"; }
+dns_clear_txt() { dns_post clear-txt "{\"host\":\"$1.\"}"; }
+dns_set_cname() { dns_post set-cname "{\"host\":\"$1.\",\"target\":\"$2.\"}"; }
+dns_add_a() { dns_post add-a "{\"host\":\"$1.\",\"addresses\":[\"$2\"]}"; }
 # write_config FILE: a server configuration for the test PKI. Uses ACME_PORT, HTTP01_PORT, DNS_PORT.
 write_config() {
   cat >"$1" <<TOML
@@ -84,5 +91,11 @@ start_server() {
   cleanup_hooks+=("kill $SERVER_PID 2>/dev/null")
   wait_for "$WORK/serve.out" '^ACME directory: ' 20
   DIRECTORY=$(sed -n 's/^ACME directory: //p' "$WORK/serve.out")
+}
+# verify_chain LEAF CHAIN SAN: openssl verifies LEAF up to the test root and finds SAN in it.
+verify_chain() {
+  openssl verify -CAfile "$WORK/root/root.crt" -untrusted "$2" -purpose sslserver "$1" >/dev/null || fail "chain of $1 does not verify"
+  openssl x509 -in "$1" -noout -ext subjectAltName | grep -qF "$3" || fail "$1 lacks SAN $3"
+  ok
 }
 stop_server() { kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; }

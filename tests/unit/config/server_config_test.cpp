@@ -26,6 +26,9 @@ TEST(ServerConfig, LoadsDefaultsAndResolvesPathsRelativeToTheFile) {
   EXPECT_EQ(c->validation.http01_port, 5002);
   EXPECT_EQ(c->validation.tlsalpn01_port, 443);
   EXPECT_EQ(c->server.external_url, "https://localhost:14000");
+  EXPECT_EQ(c->validation.issuer_domain_names, std::vector<std::string>{"localhost"});
+  EXPECT_EQ(c->validation.challenge_types.size(), 5u);
+  EXPECT_EQ(c->validation.retries, 2);
   std::filesystem::remove_all(path.parent_path());
 }
 
@@ -37,6 +40,8 @@ TEST(ServerConfig, RejectsUnknownKeysAndBadValuesWithFileAndLine) {
            {"fail/bad-duration", base + "default_lifetime = \"1 day\"\n", ":4: ca.default_lifetime"},
            {"fail/bad-resolver", base + "[validation]\nresolvers = [\"8.8.8.8\"]\n", "must be host:port"},
            {"fail/bad-cidr", base + "[validation]\nallow_private = [\"10.0.0.1/8\"]\n", "host bits"},
+           {"fail/bad-challenge", base + "[validation]\nchallenge_types = [\"http-02\"]\n", "unknown type \"http-02\""},
+           {"fail/retries", base + "[validation]\nretries = 99\n", "validation.retries must be 0-10"},
            {"fail/no-ca", "[server]\nlisten = [\"127.0.0.1:1\"]\n", "[ca] cert and key are required"},
            {"fail/syntax", "[ca\n", ":1:"}}) {
     SCOPED_TRACE(c.name);
