@@ -7,9 +7,8 @@ Usage: acme_bench.py DIRECTORY ROOT_PEM HTTP01_PORT SERVER_PID [N] [C]
 The client is Python (josepy/acme from Debian): on 2 cores it competes with the server for CPU, so
 orders/s is a lower bound; server CPU per order does not depend on the client.
 """
-import base64, json, os, statistics, sys, threading, time
+import json, os, statistics, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import josepy as jose
 import requests
@@ -19,27 +18,17 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
+import acmetest as t  # noqa: E402  (the http-01 responder shared with the e2e checks)
+from acmetest import TOKENS, b64  # noqa: E402
+
 DIRECTORY, ROOT, PORT, PID = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 N = int(sys.argv[5]) if len(sys.argv) > 5 else 200
 C = int(sys.argv[6]) if len(sys.argv) > 6 else 8
-TOKENS = {}
 HZ = os.sysconf("SC_CLK_TCK")
 
 
-class H(BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = TOKENS.get(self.path.rsplit("/", 1)[-1])
-        self.send_response(200 if body else 404)
-        self.end_headers()
-        if body:
-            self.wfile.write(body.encode())
-
-    def log_message(self, *a):
-        pass
-
-
-threading.Thread(target=ThreadingHTTPServer(("127.0.0.1", PORT), H).serve_forever, daemon=True).start()
-b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+t.start_http01(PORT)
 local = threading.local()
 
 
