@@ -47,5 +47,6 @@ void register_intermediate(CLI::App& app, Context& ctx);
 void register_cert(CLI::App& app, Context& ctx);
 void register_completion(CLI::App& app, Context& ctx);
 void register_serve(CLI::App& app, Context& ctx);
+void register_acme(CLI::App& app, Context& ctx);
 
 }  // namespace pkictl::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   register_intermediate(app, ctx);
   register_cert(app, ctx);
   register_serve(app, ctx);
+  register_acme(app, ctx);
   register_completion(app, ctx);  // last: it walks the tree built above
   try {
     app.parse(argc, argv);

@@ -14,6 +14,16 @@ _pkictl() {
       "/cert/inspect") path="$path/inspect" ;;
       "/cert/verify") path="$path/verify" ;;
       "/serve") path="$path/serve" ;;
+      "/acme") path="$path/acme" ;;
+      "/acme/register") path="$path/register" ;;
+      "/acme/account") path="$path/account" ;;
+      "/acme/account/show") path="$path/show" ;;
+      "/acme/account/update") path="$path/update" ;;
+      "/acme/account/deactivate") path="$path/deactivate" ;;
+      "/acme/account/rollover") path="$path/rollover" ;;
+      "/acme/issue") path="$path/issue" ;;
+      "/acme/renew") path="$path/renew" ;;
+      "/acme/revoke") path="$path/revoke" ;;
       "/completion") path="$path/completion" ;;
     esac
   done
@@ -21,7 +31,7 @@ _pkictl() {
     "")
       case "$prev" in
       esac
-      COMPREPLY=($(compgen -W "root intermediate cert serve completion --help -h --version --verbose -v" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "root intermediate cert serve acme completion --help -h --version --verbose -v" -- "$cur")) ;;
     "/root")
       case "$prev" in
       esac
@@ -98,6 +108,77 @@ _pkictl() {
         --port) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
       esac
       COMPREPLY=($(compgen -W "--help -h --config --dev --data --port --http01-port --passphrase-file --passphrase-env" -- "$cur")) ;;
+    "/acme")
+      case "$prev" in
+        --ca-bundle) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --passphrase-env) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --passphrase-file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --state) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --timeout) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "register account issue renew revoke --help -h --state --ca-bundle --timeout --json --passphrase-file --passphrase-env" -- "$cur")) ;;
+    "/acme/register")
+      case "$prev" in
+        --contact) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --directory) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --eab-hmac-key-file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --eab-kid) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --key-type) COMPREPLY=($(compgen -W "ec-p256 ec-p384 ed25519 rsa-2048 rsa-3072 rsa-4096" -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --directory --contact --agree-tos --eab-kid --eab-hmac-key-file --key-type" -- "$cur")) ;;
+    "/acme/account")
+      case "$prev" in
+      esac
+      COMPREPLY=($(compgen -W "show update deactivate rollover --help -h" -- "$cur")) ;;
+    "/acme/account/show")
+      case "$prev" in
+      esac
+      COMPREPLY=($(compgen -W "--help -h" -- "$cur")) ;;
+    "/acme/account/update")
+      case "$prev" in
+        --contact) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --contact" -- "$cur")) ;;
+    "/acme/account/deactivate")
+      case "$prev" in
+      esac
+      COMPREPLY=($(compgen -W "--help -h" -- "$cur")) ;;
+    "/acme/account/rollover")
+      case "$prev" in
+        --key-type) COMPREPLY=($(compgen -W "ec-p256 ec-p384 ed25519 rsa-2048 rsa-3072 rsa-4096" -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --key-type" -- "$cur")) ;;
+    "/acme/issue")
+      case "$prev" in
+        --cert-out) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --chain-out) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --challenge) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --deploy-hook) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --dns-hook) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --dns-wait) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --http-listen) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --identifier) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --key-out) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --key-type) COMPREPLY=($(compgen -W "ec-p256 ec-p384 ed25519 rsa-2048 rsa-3072 rsa-4096" -- "$cur")); return 0 ;;
+        --lifetime) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --name) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --profile) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --tls-listen) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --webroot) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --identifier --name --challenge --http-listen --webroot --tls-listen --dns-hook --dns-wait --profile --key-type --lifetime --key-out --cert-out --chain-out --deploy-hook" -- "$cur")) ;;
+    "/acme/renew")
+      case "$prev" in
+        --deploy-hook) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --name) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --name --force --deploy-hook" -- "$cur")) ;;
+    "/acme/revoke")
+      case "$prev" in
+        --cert) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --reason) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --cert --reason" -- "$cur")) ;;
     "/completion")
       case "$prev" in
       esac

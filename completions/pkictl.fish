@@ -21,6 +21,26 @@ function __pkictl_path
         set path "$path/verify"
       case '/serve'
         set path "$path/serve"
+      case '/acme'
+        set path "$path/acme"
+      case '/acme/register'
+        set path "$path/register"
+      case '/acme/account'
+        set path "$path/account"
+      case '/acme/account/show'
+        set path "$path/show"
+      case '/acme/account/update'
+        set path "$path/update"
+      case '/acme/account/deactivate'
+        set path "$path/deactivate"
+      case '/acme/account/rollover'
+        set path "$path/rollover"
+      case '/acme/issue'
+        set path "$path/issue"
+      case '/acme/renew'
+        set path "$path/renew"
+      case '/acme/revoke'
+        set path "$path/revoke"
       case '/completion'
         set path "$path/completion"
     end
@@ -32,6 +52,7 @@ complete -c pkictl -n 'test (__pkictl_path) = ""' -a root
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a intermediate
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a cert
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a serve
+complete -c pkictl -n 'test (__pkictl_path) = ""' -a acme
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a completion
 complete -c pkictl -n 'test (__pkictl_path) = ""' -l help
 complete -c pkictl -n 'test (__pkictl_path) = ""' -l version
@@ -97,5 +118,58 @@ complete -c pkictl -n 'test (__pkictl_path) = "/serve"' -l port -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/serve"' -l http01-port -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/serve"' -l passphrase-file -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/serve"' -l passphrase-env -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme"' -a register
+complete -c pkictl -n 'test (__pkictl_path) = "/acme"' -a account
+complete -c pkictl -n 'test (__pkictl_path) = "/acme"' -a issue
+complete -c pkictl -n 'test (__pkictl_path) = "/acme"' -a renew
+complete -c pkictl -n 'test (__pkictl_path) = "/acme"' -a revoke
+complete -c pkictl -n 'test (__pkictl_path) = "/acme"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/acme"' -l state -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme"' -l ca-bundle -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme"' -l timeout -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme"' -l json
+complete -c pkictl -n 'test (__pkictl_path) = "/acme"' -l passphrase-file -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme"' -l passphrase-env -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/register"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/register"' -l directory -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/register"' -l contact -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/register"' -l agree-tos
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/register"' -l eab-kid -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/register"' -l eab-hmac-key-file -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/register"' -l key-type -r -a 'ec-p256 ec-p384 ed25519 rsa-2048 rsa-3072 rsa-4096'
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/account"' -a show
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/account"' -a update
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/account"' -a deactivate
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/account"' -a rollover
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/account"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/account/show"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/account/update"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/account/update"' -l contact -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/account/deactivate"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/account/rollover"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/account/rollover"' -l key-type -r -a 'ec-p256 ec-p384 ed25519 rsa-2048 rsa-3072 rsa-4096'
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/issue"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/issue"' -l identifier -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/issue"' -l name -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/issue"' -l challenge -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/issue"' -l http-listen -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/issue"' -l webroot -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/issue"' -l tls-listen -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/issue"' -l dns-hook -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/issue"' -l dns-wait -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/issue"' -l profile -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/issue"' -l key-type -r -a 'ec-p256 ec-p384 ed25519 rsa-2048 rsa-3072 rsa-4096'
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/issue"' -l lifetime -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/issue"' -l key-out -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/issue"' -l cert-out -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/issue"' -l chain-out -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/issue"' -l deploy-hook -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/renew"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/renew"' -l name -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/renew"' -l force
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/renew"' -l deploy-hook -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/revoke"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/revoke"' -l cert -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/revoke"' -l reason -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/completion"' -a 'bash zsh fish'
 complete -c pkictl -n 'test (__pkictl_path) = "/completion"' -l help

@@ -129,8 +129,9 @@ Result<std::string> jwk_thumbprint(const json& jwk) {
   return util::base64url_encode(digest);
 }
 
-std::string natural_alg(const crypto::PublicKey& key) {
-  const auto info = key.info();
+std::string natural_alg(const crypto::PublicKey& key) { return natural_alg(key.info()); }
+
+std::string natural_alg(const crypto::KeyInfo& info) {
   if (info.algorithm == "EC") return info.curve == "P-256" ? "ES256" : info.curve == "P-384" ? "ES384" : "ES512";
   if (info.algorithm == "RSA") return "RS256";
   if (info.algorithm == "Ed25519") return "EdDSA";

@@ -16,5 +16,6 @@ namespace pkictl::acme {
 [[nodiscard]] Result<std::string> jwk_thumbprint(const nlohmann::json& jwk);
 /** The JWS "alg" values a key can produce: ES256/ES384/ES512, RS256, EdDSA. */
 std::string natural_alg(const crypto::PublicKey& key);
+std::string natural_alg(const crypto::KeyInfo& info);
 
 }  // namespace pkictl::acme

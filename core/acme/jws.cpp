@@ -130,8 +130,7 @@ Result<void> verify_jws(const Jws& jws, const crypto::PublicKey& key) {
 }
 
 Result<json> sign_jws(const crypto::PrivateKey& key, const json& protected_header, std::string_view payload) {
-  const auto pub = key.public_key();
-  const std::string alg = natural_alg(pub);
+  const std::string alg = natural_alg(key.info());
   json header = protected_header;
   header["alg"] = alg;
   const std::string p64 = util::base64url_encode(header.dump());

@@ -43,6 +43,14 @@ ProblemMapping problem_mapping(const Error& e) {
   return {ns + "serverInternal", 500, true};
 }
 
+ErrorKind kind_of_problem(std::string_view type) {
+  for (int k = static_cast<int>(ErrorKind::Malformed); k <= static_cast<int>(ErrorKind::InvalidProfile); ++k) {
+    const Error e{static_cast<ErrorKind>(k), {}, {}, {}, {}};
+    if (problem_mapping(e).type == type) return e.kind;
+  }
+  return ErrorKind::Internal;
+}
+
 nlohmann::json problem_json(const Error& e) {
   const auto m = problem_mapping(e);
   nlohmann::json j = {{"type", m.type}, {"status", m.http_status},

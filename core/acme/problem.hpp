@@ -13,6 +13,9 @@ struct ProblemMapping {
 };
 
 ProblemMapping problem_mapping(const Error& e);
+/** The kind of a problem type a server sent ("urn:ietf:params:acme:error:badNonce" → BadNonce);
+ * serverInternal and unknown types → Internal. */
+ErrorKind kind_of_problem(std::string_view type);
 /** The problem document for `e` (with subproblems); internal details never included. */
 nlohmann::json problem_json(const Error& e);
 

@@ -35,7 +35,9 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
     std::string value = line.substr(colon + 1);
     value.erase(0, value.find_first_not_of(" \t"));
     value.erase(value.find_last_not_of("\r\n \t") + 1);
-    (*headers)[util::to_lower(line.substr(0, colon))] = value;
+    // A repeated header is one comma-separated list (RFC 9110 §5.3), e.g. several Link fields.
+    auto& slot = (*headers)[util::to_lower(line.substr(0, colon))];
+    slot = slot.empty() ? value : slot + ", " + value;
   }
   return size * n;
 }
@@ -47,13 +49,26 @@ void global_init() {
 
 }  // namespace
 
-Result<FetchResponse> fetch(const FetchRequest& req) {
+HttpSession::HttpSession() {
   global_init();
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  if (!curl) return fail(ErrorKind::Internal, "curl_easy_init failed");
+  m_curl = curl_easy_init();
+}
+
+HttpSession::~HttpSession() {
+  if (m_curl) curl_easy_cleanup(static_cast<CURL*>(m_curl));
+}
+
+Result<FetchResponse> fetch(const FetchRequest& req) {
+  HttpSession one;
+  return one.fetch(req);
+}
+
+Result<FetchResponse> HttpSession::fetch(const FetchRequest& req) {
+  if (!m_curl) return fail(ErrorKind::Internal, "curl_easy_init failed");
+  CURL* c = static_cast<CURL*>(m_curl);
+  curl_easy_reset(c);  // options only: the connection cache survives, so keep-alive works
   FetchResponse resp;
   Sink sink{&resp.body, req.max_body_bytes};
-  CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);

@@ -26,13 +26,26 @@ struct FetchRequest {
 struct FetchResponse {
   long status = 0;
   std::string body;
-  std::map<std::string, std::string> headers;  // lower-case names; last value wins
+  std::map<std::string, std::string> headers;  // lower-case names; repeated fields joined with ", "
   std::string primary_ip;
 };
 
 /** Performs the request; redirects are not followed (the caller vets each hop).
  * Errors: Connection (refused, timeout, body too large), Tls, Dns. */
 [[nodiscard]] Result<FetchResponse> fetch(const FetchRequest& req);
+
+/** Several requests over kept-alive connections (one thread at a time). */
+class HttpSession final {
+ public:
+  HttpSession();
+  ~HttpSession();
+  HttpSession(const HttpSession&) = delete;
+  HttpSession& operator=(const HttpSession&) = delete;
+  [[nodiscard]] Result<FetchResponse> fetch(const FetchRequest& req);
+
+ private:
+  void* m_curl = nullptr;  // CURL*, kept out of this header
+};
 
 }  // namespace pkictl::net
 

@@ -1,0 +1,140 @@
+#include "client/issue.hpp"
+
+#include <set>
+
+#include "core/util/text.hpp"
+#include "core/x509/certificate.hpp"
+#include "core/x509/csr.hpp"
+#include "core/x509/name.hpp"
+
+namespace pkictl::client {
+namespace {
+using nlohmann::json;
+
+std::string label(const acme::Identifier& i) { return i.type + ":" + i.value; }
+
+struct Pending {
+  std::string authz_url;
+  acme::Identifier ident;  // as in the authorization (base name for wildcards)
+  bool wildcard = false;
+  std::string token;
+  std::string key_authorization;
+  std::string challenge_url;
+};
+
+/** Removes what was presented, whatever happens to the order. */
+struct Cleanup {
+  Solver& solver;
+  std::vector<Pending>& pending;
+  ~Cleanup() {
+    for (const auto& p : pending) solver.cleanup(p.ident, p.token, p.key_authorization);
+  }
+};
+
+std::string challenge_error(const json& authz, const std::string& type) {
+  for (const auto& c : authz.value("challenges", json::array()))
+    if (c.value("type", "") == type && c.contains("error")) return c["error"].value("detail", c["error"].dump());
+  return "the authorization is " + authz.value("status", "?");
+}
+
+}  // namespace
+
+Result<Issued> issue(AcmeClient& client, const IssueRequest& req, Solver& solver) {
+  if (req.identifiers.empty()) return fail(ErrorKind::InvalidArgument, "at least one identifier is needed");
+  client.reset_deadline();
+  // Step 1: the order.
+  json payload = {{"identifiers", json::array()}};
+  for (const auto& i : req.identifiers) payload["identifiers"].push_back(i.to_json());
+  if (!req.profile.empty()) payload["profile"] = req.profile;
+  if (req.lifetime)
+    payload["notAfter"] = util::format_time(std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now()) + *req.lifetime);
+  if (!req.replaces.empty()) payload["replaces"] = req.replaces;
+  PKI_TRY_ASSIGN(auto created, client.post(client.directory().value("newOrder", ""), payload));
+  const std::string order_url = created.location();
+  json order = created.json;
+  if (order_url.empty() || !order.is_object()) return fail(ErrorKind::Malformed, "newOrder answered without an order and its Location");
+  client.say("order " + order_url + " created");
+
+  // Step 2: present every proof, then answer every challenge, then wait for the verdicts.
+  std::vector<Pending> pending;
+  Cleanup cleanup{solver, pending};
+  for (const auto& url : order.value("authorizations", json::array())) {
+    PKI_TRY_ASSIGN(auto r, client.post(url.get<std::string>(), std::nullopt));
+    const json& az = r.json;
+    const acme::Identifier ident{az["identifier"].value("type", ""), az["identifier"].value("value", "")};
+    const bool wildcard = az.value("wildcard", false);
+    const std::string shown = (wildcard ? "dns:*." + ident.value : label(ident));
+    if (az.value("status", "") == "valid") {
+      client.say(shown + ": already authorized");
+      continue;
+    }
+    std::vector<std::string> offered;
+    const json challenges = az.value("challenges", json::array());  // `chosen` points into this
+    const json* chosen = nullptr;
+    for (const auto& c : challenges) {
+      offered.push_back(c.value("type", ""));
+      if (c.value("type", "") == solver.type()) chosen = &c;
+    }
+    if (!chosen) {
+      std::string list;
+      for (const auto& o : offered) list += (list.empty() ? "" : ", ") + o;
+      return fail(ErrorKind::Unauthorized, shown + ": the server does not offer " + solver.type() + " for it (offered: " + list + ")");
+    }
+    Pending p{url.get<std::string>(), ident, wildcard, chosen->value("token", ""), client.key_authorization(chosen->value("token", "")),
+              chosen->value("url", "")};
+    PKI_TRY(solver.present(ident, p.token, p.key_authorization));
+    client.say(shown + ": " + solver.type() + " proof in place");
+    pending.push_back(std::move(p));
+  }
+  PKI_TRY(solver.ready());
+  for (const auto& p : pending) PKI_TRY(client.post(p.challenge_url, json::object()));
+  for (const auto& p : pending) {
+    const std::string shown = p.wildcard ? "dns:*." + p.ident.value : label(p.ident);
+    client.say(shown + ": waiting for the server to validate");
+    PKI_TRY_ASSIGN(auto az, client.poll(p.authz_url, {"pending", "processing"}));
+    if (az.value("status", "") != "valid")
+      return fail(ErrorKind::Unauthorized, shown + ": " + solver.type() + " failed: " + challenge_error(az, solver.type()));
+    client.say(shown + ": valid");
+  }
+
+  // Step 3: a fresh key and its CSR; finalize; wait; download.
+  PKI_TRY_ASSIGN(order, client.poll(order_url, {"pending"}));
+  if (order.value("status", "") != "ready") return fail(ErrorKind::OrderNotReady, "the order is " + order.value("status", "?") + ", not ready");
+  PKI_TRY_ASSIGN(auto key, crypto::PrivateKey::generate(req.key_type));
+  std::vector<x509::GeneralName> sans;
+  std::string cn;
+  for (const auto& i : req.identifiers) {
+    sans.push_back({i.type == "ip" ? x509::GeneralNameType::Ip : x509::GeneralNameType::Dns, i.value});
+    if (cn.empty() && i.type == "dns" && i.value.size() <= 64) cn = i.value;
+  }
+  PKI_TRY_ASSIGN(auto subject, x509::parse_name(cn.empty() ? "" : "CN=" + cn));
+  PKI_TRY_ASSIGN(auto csr_pem, x509::make_csr_pem(subject, sans, key));
+  PKI_TRY_ASSIGN(auto untrusted, x509::UntrustedCsr::parse(csr_pem));
+  PKI_TRY_ASSIGN(auto csr, untrusted.verify());
+  PKI_TRY_ASSIGN(auto fin, client.post(order.value("finalize", ""), json{{"csr", util::base64url_encode(csr.der())}}));
+  (void)fin;
+  client.say("finalized; waiting for the certificate");
+  PKI_TRY_ASSIGN(order, client.poll(order_url, {"processing", "ready"}));
+  if (order.value("status", "") != "valid" || !order.contains("certificate"))
+    return fail(ErrorKind::Internal, "the order ended " + order.value("status", "?") + (order.contains("error") ? ": " + order["error"].dump() : ""));
+  const std::string cert_url = order["certificate"].get<std::string>();
+  PKI_TRY_ASSIGN(auto dl, client.post(cert_url, std::nullopt));
+  PKI_TRY_ASSIGN(auto chain, x509::Certificate::parse_all(dl.body));
+  // Check what came back before anyone installs it: our key, every identifier.
+  if (!chain.front().public_key().equals(key.public_key()))
+    return fail(ErrorKind::Malformed, "the server returned a certificate for another key");
+  std::set<std::string> have;
+  for (const auto& g : chain.front().sans()) have.insert(std::string(x509::to_string(g.type)) + ":" + util::to_lower(g.value));
+  for (const auto& i : req.identifiers)
+    if (!have.count(label(i))) return fail(ErrorKind::Malformed, "the certificate does not name " + label(i));
+  Issued out;
+  PKI_TRY_ASSIGN(out.key_pem, key.to_unencrypted_pem());
+  out.cert_pem = chain.front().pem();
+  chain.erase(chain.begin());
+  out.chain_pem = x509::to_pem_bundle(chain);
+  out.order_url = order_url;
+  out.cert_url = cert_url;
+  return out;
+}
+
+}  // namespace pkictl::client
