@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Starts a throw-away PKI and `pkictl serve`, then runs acme_bench.py against it.
-# Usage: bench/run.sh [N] [C]   (build first: scripts/build.sh)
+# Starts a throw-away PKI and `pkictl serve`, then runs pkictl-bench (our own ACME client library)
+# against it. Usage: bench/run.sh [N] [C]   (build first: scripts/build.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export PKICTL=${PKICTL:-$root/build/pkictl}
@@ -10,4 +10,4 @@ start_dns
 ACME_PORT=$(free_port); HTTP01_PORT=$(free_port)
 write_config pkictl.toml
 start_server pkictl.toml
-/usr/bin/python3 "$root/bench/acme_bench.py" "$DIRECTORY" "$WORK/root/root.crt" "$HTTP01_PORT" "$SERVER_PID" "${1:-200}" "${2:-8}"
+"$(dirname "$PKICTL")/pkictl-bench" "$DIRECTORY" "$WORK/root/root.crt" "$HTTP01_PORT" "$SERVER_PID" "${1:-200}" "${2:-8}"

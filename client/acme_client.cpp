@@ -200,10 +200,10 @@ Result<json> AcmeClient::poll(const std::string& url, const std::vector<std::str
     PKI_TRY_ASSIGN(auto r, post(url, std::nullopt));
     const std::string status = r.json.value("status", "");
     if (std::find(waiting.begin(), waiting.end(), status) == waiting.end()) return r.json;
-    const auto ra = r.retry_after();
+    const auto ra = m_opts.poll_retry_after ? r.retry_after() : std::nullopt;
     const auto d = ra ? std::chrono::duration_cast<std::chrono::milliseconds>(*ra)
-                      : std::chrono::milliseconds(std::min(2000, 100 << std::min(i, 5)));
-    PKI_TRY(wait(std::max(d, std::chrono::milliseconds(50))));
+                      : std::min(std::chrono::milliseconds(2000), m_opts.poll_interval * (1 << std::min(i, 5)));
+    PKI_TRY(wait(std::max(d, m_opts.poll_interval)));
   }
 }
 

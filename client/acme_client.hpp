@@ -22,6 +22,8 @@ struct ClientOptions {
   std::string directory_url;
   std::string ca_file;                           // trust for the directory's TLS ("" = system)
   std::chrono::seconds deadline{300};            // total time for one operation (issue, renew, …)
+  std::chrono::milliseconds poll_interval{100};  // first wait while polling; doubles up to 2 s
+  bool poll_retry_after = true;  // wait as long as a poll's Retry-After says (the bench polls hard)
   std::function<void(const std::string&)> progress;  // a line for a person at a terminal
 };
 
