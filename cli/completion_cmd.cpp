@@ -1,5 +1,6 @@
 // pkictl completion bash|zsh|fish: completions generated from the CLI11 tree, so they cannot drift.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -27,6 +28,12 @@ std::string value_hint(const CLI::Option* opt, const std::string& name) {
   if (name == "--format") return "text json";
   if (name == "shell") return "bash zsh fish";
   const std::string type = opt->get_type_name();
+  // CLI::IsMember describes itself as "{a,b,c}": those are the values.
+  if (const auto open = type.find('{'), close = type.find('}'); open != std::string::npos && close > open) {
+    std::string v = type.substr(open + 1, close - open - 1);
+    std::replace(v.begin(), v.end(), ',', ' ');
+    return v;
+  }
   if (name == "--root" || name == "--out" || name == "--data" || type.find("DIR") != std::string::npos) return "@file";
   if (opt->get_expected_min() > 0) return "@file";
   return "";

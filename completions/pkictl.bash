@@ -152,7 +152,7 @@ _pkictl() {
       case "$prev" in
         --cert-out) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --chain-out) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-        --challenge) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --challenge) COMPREPLY=($(compgen -W "http-01 tls-alpn-01 dns-01" -- "$cur")); return 0 ;;
         --deploy-hook) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --dns-hook) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --dns-wait) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;

@@ -138,6 +138,20 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
       };
     }
   }
+  // SIGHUP: re-read the file and swap in what can change live (the identifier allow-list; the
+  // policy engine joins here). A file that does not load keeps everything as it was.
+  opts.on_reload = [&] {
+    auto next = config::load_server_config(cfg.source);
+    Result<policy::IdentifierAllowList> allow = next ? policy::IdentifierAllowList::parse(next->acme.allowed_identifiers)
+                                                     : Result<policy::IdentifierAllowList>(fail(next.error()));
+    if (!allow) {
+      logger.error("reload refused; the running configuration stays", {{"file", cfg.source.string()}, {"reason", allow.error().detail}});
+      return;
+    }
+    ra.set_allow_list(std::move(*allow));
+    logger.info("configuration reloaded", {{"file", cfg.source.string()}, {"allowed_identifiers", next->acme.allowed_identifiers},
+                                           {"note", "listen addresses, the CA and [validation] take effect at the next restart"}});
+  };
   opts.on_listening = [&](const std::vector<std::string>& bound) {
     logger.info("listening", {{"addresses", bound}, {"directory", wfe.links().directory()}, {"tls", !cfg.server.plain_http}});
     if (on_ready) on_ready(bound);

@@ -130,6 +130,7 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
     return fail(ErrorKind::RejectedIdentifier, "an order may name at most " + std::to_string(max_identifiers_per_order) + " identifiers");
   // Step 1: syntax and normalisation; then the allow-list, collecting every refusal.
   std::set<acme::Identifier> idents;
+  const auto allow = allow_list();  // one list for the whole request, even across a reload
   Error refused{ErrorKind::RejectedIdentifier, "", {}, {}, {}};
   for (const auto& j : payload["identifiers"]) {
     auto ident = acme::normalise_identifier(j);
@@ -142,7 +143,7 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
       refused.sub_errors.push_back({ErrorKind::RejectedIdentifier, ident->type, ident->value, why});
       continue;
     }
-    auto allowed = m_allow.allows(*ident);
+    auto allowed = allow->allows(*ident);
     if (!allowed) {
       refused.sub_errors.push_back({ErrorKind::RejectedIdentifier, ident->type, ident->value, allowed.error().detail});
       continue;
@@ -390,7 +391,8 @@ Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, c
   if (csr.public_key().equals(acct_key)) return fail(ErrorKind::BadCsr, "the CSR must not use the account key");
   PKI_TRY(check_csr_matches(o, csr));
   // Step 3: re-judge the identifiers: the allow-list may have changed since newOrder.
-  for (const auto& i : o.identifiers) PKI_TRY(m_allow.allows(i));
+  const auto allow = allow_list();
+  for (const auto& i : o.identifiers) PKI_TRY(allow->allows(i));
   // Step 4: claim the order. Only one finalize wins; the others see processing.
   PKI_TRY_ASSIGN(bool claimed, m_store.transition_order(o.id, Status::Ready, Status::Processing, std::nullopt));
   if (!claimed) return order(acct, order_id);

@@ -4,6 +4,7 @@
 // issuer sign. It never sees HTTP.
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -68,10 +69,16 @@ class RegistrationAuthority final {
  public:
   RegistrationAuthority(store::Store& store, const Clock& clock, IssuingCa ca, policy::IdentifierAllowList allow,
                         RaConfig config, log::Logger& logger)
-      : m_store(store), m_clock(clock), m_ca(std::move(ca)), m_allow(std::move(allow)), m_cfg(config),
+      : m_store(store), m_clock(clock), m_ca(std::move(ca)), m_allow(std::make_shared<const policy::IdentifierAllowList>(std::move(allow))), m_cfg(config),
         m_challenges(m_cfg.challenge_types), m_log(logger) {}
 
   void set_validation_queue(ValidationQueue* q) { m_queue = q; }
+  /** Replaces the identifier allow-list (SIGHUP reload); requests in flight keep the old one. */
+  void set_allow_list(policy::IdentifierAllowList allow) {
+    auto next = std::make_shared<const policy::IdentifierAllowList>(std::move(allow));
+    std::lock_guard lock(m_allow_mutex);
+    m_allow = std::move(next);
+  }
   /** The public key of an account (cached; the JWK was checked when it was stored). */
   [[nodiscard]] Result<crypto::PublicKey> account_key(const acme::Account& acct) { return m_keys.get(acct.jwk); }
 
@@ -124,7 +131,12 @@ class RegistrationAuthority final {
   store::Store& m_store;
   const Clock& m_clock;
   IssuingCa m_ca;
-  policy::IdentifierAllowList m_allow;
+  std::shared_ptr<const policy::IdentifierAllowList> allow_list() const {
+    std::lock_guard lock(m_allow_mutex);
+    return m_allow;
+  }
+  mutable std::mutex m_allow_mutex;
+  std::shared_ptr<const policy::IdentifierAllowList> m_allow;  // replaced whole on reload
   RaConfig m_cfg;
   policy::ChallengePolicy m_challenges;
   acme::KeyCache m_keys;

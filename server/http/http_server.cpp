@@ -227,14 +227,26 @@ Result<void> run(const HttpOptions& opts, Handler handler) {
   };
   schedule_renewal();
 
+  asio::signal_set hangup(ioc, SIGHUP);
+  std::function<void()> await_hangup = [&] {
+    hangup.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      if (opts.on_reload) opts.on_reload();
+      await_hangup();
+    });
+  };
+  await_hangup();
+
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](boost::system::error_code, int) {
+  signals.async_wait([&](boost::system::error_code ec, int) {
+    if (ec) return;
     // Stop accepting; let in-flight requests finish (bounded), then stop.
     for (auto& acc : acceptors) {
-      boost::system::error_code ec;
-      acc->close(ec);
+      boost::system::error_code ignored;
+      acc->close(ignored);
     }
     renew_timer.cancel();
+    hangup.cancel();
     std::thread([&ioc, shared] {
       for (int i = 0; i < 100 && shared->in_flight.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
       ioc.stop();

@@ -24,13 +24,16 @@ struct HttpOptions {
   std::size_t body_limit = 64 * 1024;
   /** Called about every minute; a returned value replaces the TLS certificate for new connections. */
   std::function<std::optional<TlsMaterial>()> renew_tls;
+  /** Called on SIGHUP (on an I/O thread): reload what can change without a restart. */
+  std::function<void()> on_reload;
   /** Called once listening, with the bound "host:port" strings. */
   std::function<void(const std::vector<std::string>&)> on_listening;
 };
 
 using Handler = std::function<Response(const Request&)>;
 
-/** Serves until SIGINT or SIGTERM, then drains in-flight requests. Errors: Io (cannot listen), Config. */
+/** Serves until SIGINT or SIGTERM, then drains in-flight requests; SIGHUP calls on_reload.
+ * Errors: Io (cannot listen), Config. */
 [[nodiscard]] Result<void> run(const HttpOptions& opts, Handler handler);
 
 }  // namespace pkictl::server::http

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Operating pkictl: install into a prefix and run the installed binary, man pages render without
+# warnings, completions work in real bash, zsh and fish, the systemd unit verifies, SIGHUP reloads
+# (and a bad file is refused while the server keeps serving), SIGTERM stops cleanly.
+source "$(dirname "$0")/lib.sh"
+for tool in cmake man zsh fish; do command -v $tool >/dev/null || fail "$tool is needed (scripts/deps.sh installs it)"; done
+
+# --- Install and run the installed binary.
+P=$WORK/prefix
+cmake --install "$(dirname "$PKICTL")" --prefix "$P" >"$WORK/install.log" || fail "cmake --install failed"
+ok
+expect_rc 0 "$P/bin/pkictl" --version
+for f in share/man/man1/pkictl.1 share/man/man1/pkictl-acme.1 share/man/man5/pkictl.toml.5 \
+         share/bash-completion/completions/pkictl share/zsh/vendor-completions/_pkictl \
+         share/fish/vendor_completions.d/pkictl.fish lib/systemd/system/pkictl.service; do
+  [ -f "$P/$f" ] || fail "not installed: $f"
+done
+ok
+for page in "$P"/share/man/man1/*.1 "$P"/share/man/man5/*.5; do
+  LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$page" >/dev/null 2>"$WORK/manwarn" || fail "man cannot render $page"
+  [ ! -s "$WORK/manwarn" ] || { cat "$WORK/manwarn"; fail "man warnings in $page"; }
+done
+ok
+if command -v systemd-analyze >/dev/null; then
+  systemd-analyze verify "$P/lib/systemd/system/pkictl.service" >"$WORK/unit.log" 2>&1 || true
+  # Only the unit's own statements count (the build machine has no /etc/pkictl or systemd running).
+  ! grep -E 'pkictl.service:[0-9]+:' "$WORK/unit.log" || fail "systemd-analyze objects to the unit"
+  ok
+fi
+expect_grep '^ExecStart='"$P"'/bin/pkictl serve' "$P/lib/systemd/system/pkictl.service"
+expect_grep '^ProtectSystem=strict' "$P/lib/systemd/system/pkictl.service"
+expect_grep '^NoNewPrivileges=yes' "$P/lib/systemd/system/pkictl.service"
+
+# --- Completions, in the shells that will run them.
+complete_bash() { # words... (the last one is being completed)
+  bash -c 'source "$1"; shift; complete -p pkictl >/dev/null || exit 9; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _pkictl; printf "%s\n" "${COMPREPLY[@]}"' \
+    _ "$P/share/bash-completion/completions/pkictl" "$@"
+}
+complete_bash pkictl acme is >out; expect_grep '^issue$' out
+complete_bash pkictl acme issue --challenge '' >out; expect_grep '^tls-alpn-01$' out
+complete_bash pkictl root init --key-type ec >out; expect_grep '^ec-p384$' out
+complete_bash pkictl serve --de >out; expect_grep '^--dev$' out
+zsh -f -c 'autoload -U compinit && compinit -u; source "$1"; setopt ksharrays; COMP_WORDS=(pkictl acme re); COMP_CWORD=2; _pkictl; print -l -- "${COMPREPLY[@]}"' \
+  _ "$P/share/zsh/vendor-completions/_pkictl" >out 2>"$WORK/zsh.err"
+expect_grep '^register$' out
+expect_grep '^renew$' out
+fish --no-config -c "source $P/share/fish/vendor_completions.d/pkictl.fish; complete -C 'pkictl acme issue --chal'" >out
+expect_grep '^--challenge' out
+fish --no-config -c "source $P/share/fish/vendor_completions.d/pkictl.fish; complete -C 'pkictl cert '" >out
+expect_grep '^verify' out
+
+# --- SIGHUP reloads the allow-list; a bad file is refused and the old configuration stays.
+make_pki
+start_dns
+ACME_PORT=$(free_port); HTTP01_PORT=$(free_port)
+write_config pkictl.toml
+start_server pkictl.toml
+export PKICTL_PASSPHRASE=ops
+acme() { timeout 60 "$PKICTL" acme --state st --ca-bundle root/root.crt "$@"; }
+expect_rc 0 acme register --directory "$DIRECTORY"
+expect_rc 1 acme issue --identifier dns:new.reload.example --http-listen "127.0.0.1:$HTTP01_PORT" --key-out r.key --cert-out r.crt
+expect_grep 'rejectedIdentifier' "$WORK/err"
+sed -i 's/^allowed_identifiers = \[/allowed_identifiers = ["*.reload.example", /' pkictl.toml
+kill -HUP "$SERVER_PID"
+wait_for "$WORK/serve.log" '"configuration reloaded"' 10
+expect_rc 0 acme issue --identifier dns:new.reload.example --http-listen "127.0.0.1:$HTTP01_PORT" --key-out r.key --cert-out r.crt
+echo 'allowed_identifiers = "not a list"' >>pkictl.toml
+kill -HUP "$SERVER_PID"
+wait_for "$WORK/serve.log" '"reload refused; the running configuration stays"' 10
+expect_grep 'reload refused.*pkictl.toml:[0-9]+' "$WORK/serve.log"
+expect_rc 0 acme issue --identifier dns:again.reload.example --http-listen "127.0.0.1:$HTTP01_PORT" --key-out r2.key --cert-out r2.crt
+
+# --- SIGTERM: a clean stop (exit 0, "stopped" logged), and a restart serves the same state.
+kill -TERM "$SERVER_PID"
+set +e; wait "$SERVER_PID"; rc=$?; set -e
+[ "$rc" -eq 0 ] || fail "pkictl serve exited $rc on SIGTERM"; ok
+expect_grep '"msg":"stopped"' "$WORK/serve.log"
+finish
