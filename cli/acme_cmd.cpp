@@ -311,7 +311,10 @@ int run_renew(Context& ctx, const Common& c, const RenewOptions& o) {
     auto s = read_json(f);
     json res = {{"name", f.stem().string()}};
     auto pem = s ? util::read_file(s->value("cert_out", "")) : Result<std::string>(fail(s.error()));
-    auto cert = pem ? x509::Certificate::parse(*pem) : Result<x509::Certificate>(fail(pem.error()));
+    // The file may hold the chain after the leaf (no --chain-out): the leaf is what is renewed.
+    auto chain = pem ? x509::Certificate::parse_all(*pem) : Result<std::vector<x509::Certificate>>(fail(pem.error()));
+    auto cert = chain ? Result<x509::Certificate>(chain->front()) : Result<x509::Certificate>(fail(chain.error()));
+    if (cert) pem = cert->pem();
     Result<std::pair<bool, std::string>> d = cert ? due(*acme, *cert, *pem, ctx.clock.now()) : Result<std::pair<bool, std::string>>(std::make_pair(true, "no readable certificate"));
     if (s && d && !d->first && !o.force) {
       progress(ctx, c, f.stem().string() + ": not due (" + d->second + ")");

@@ -3,6 +3,11 @@
 
 #include "cli/app.hpp"
 #include "cli/validators.hpp"
+#include "core/config/server_config.hpp"
+#include "core/log/logger.hpp"
+#include "core/ra/revocation.hpp"
+#include "core/store/store.hpp"
+#include "core/util/atomic_file.hpp"
 #include "core/x509/chain_verify.hpp"
 #include "core/x509/inspect.hpp"
 
@@ -12,6 +17,11 @@ namespace {
 struct InspectOptions {
   std::string file;
   bool json = false;
+};
+
+struct RevokeOptions {
+  std::string config, serial, reason = "unspecified", public_key;
+  bool key_compromised = false;
 };
 
 struct VerifyOptions {
@@ -62,6 +72,43 @@ int run_verify(Context& ctx, const VerifyOptions& o) {
   return r->ok ? ExitOk : ExitFailure;
 }
 
+/** Revokes in the server's store (safe while it runs): the next CRL it serves lists the result. */
+int run_revoke(Context& ctx, const RevokeOptions& o) {
+  auto cfg = config::load_server_config(o.config);
+  if (!cfg) return report(ctx, cfg.error());
+  auto ca = x509::Certificate::load(cfg->ca.cert.string());
+  if (!ca) return report(ctx, ca.error());
+  auto store = store::open_sqlite_store((cfg->data_dir / "pkictl.db").string());
+  if (!store) return report(ctx, store.error());
+  log::Logger quiet(ctx.err, log::Level::Error);
+  const TimePoint now = ctx.clock.now();
+  Result<std::vector<std::string>> revoked = std::vector<std::string>{};
+  if (o.key_compromised) {
+    auto key = [&]() -> Result<crypto::PublicKey> {
+      // A public key, or a certificate that carries it.
+      PKI_TRY_ASSIGN(auto pem, util::read_file(o.public_key));
+      if (auto k = crypto::PublicKey::from_pem(pem)) return k;
+      PKI_TRY_ASSIGN(auto certs, x509::Certificate::parse_all(pem));
+      return certs.front().public_key();  // the leaf of a chain file
+    }();
+    if (!key) return report(ctx, {ErrorKind::InvalidArgument, o.public_key + ": not a public key or certificate (PEM)", {}, {}, {}});
+    revoked = ra::revoke_key(**store, util::to_hex(key->fingerprint()), now, quiet, "pkictl cert revoke");
+  } else {
+    auto reason = ra::parse_revocation_reason(o.reason);
+    if (!reason) return report(ctx, reason.error());
+    auto serial = util::from_hex(o.serial);
+    if (!serial) return report(ctx, {ErrorKind::InvalidArgument, "--serial " + o.serial + ": not hexadecimal", {}, {}, {}});
+    auto rec = (*store)->certificate_by_serial(util::to_hex(*ca->subject_key_id()), util::to_hex(*serial));
+    if (!rec) return report(ctx, rec.error());
+    if (!*rec) return report(ctx, {ErrorKind::NotFound, "no certificate with serial " + o.serial + " was issued by " + ca->subject_text(), {}, {}, {}});
+    revoked = ra::revoke_certificate(**store, **rec, *reason, now, quiet, "pkictl cert revoke");
+  }
+  if (!revoked) return report(ctx, revoked.error());
+  for (const auto& s : *revoked) ctx.out << "revoked " << s << "\n";
+  if (o.key_compromised) ctx.out << "key blocked for all future issuance (" << revoked->size() << " certificates revoked)\n";
+  return ExitOk;
+}
+
 }  // namespace
 
 void register_cert(CLI::App& app, Context& ctx) {
@@ -87,6 +134,22 @@ void register_cert(CLI::App& app, Context& ctx) {
   verify->add_flag("--json", v->json, "Print the outcome as JSON");
   verify->footer("EXAMPLES:\n  pkictl cert verify --chain leaf-and-intermediate.pem --roots root/root.crt --purpose sslserver --host api.corp.internal");
   verify->callback([&ctx, v] { ctx.action = [&ctx, v] { return run_verify(ctx, *v); }; });
+
+  auto r = std::make_shared<RevokeOptions>();
+  auto* revoke = group->add_subcommand("revoke", "Revoke certificates the server issued (its next CRL lists them)");
+  revoke->add_option("--config", r->config, "The server's configuration file (finds its database and issuing CA)")->required()->check(CLI::ExistingFile);
+  auto* serial = revoke->add_option("--serial", r->serial, "Serial number (hex) of the certificate to revoke");
+  revoke->add_option("--reason", r->reason, "RFC 5280 reason: unspecified, keyCompromise, superseded, … or its number");
+  auto* kc = revoke->add_flag("--key-compromised", r->key_compromised, "Block a key: revoke every unexpired certificate with it, refuse it from now on");
+  revoke->add_option("--public-key", r->public_key, "With --key-compromised: the key (PEM public key or a certificate)")->check(CLI::ExistingFile);
+  serial->excludes(kc);
+  revoke->footer("EXAMPLES:\n  pkictl cert revoke --config /etc/pkictl/pkictl.toml --serial 3f2a... --reason superseded\n"
+                 "  pkictl cert revoke --config /etc/pkictl/pkictl.toml --key-compromised --public-key leaked.crt");
+  revoke->callback([&ctx, r] {
+    if (!r->key_compromised && r->serial.empty()) throw CLI::ValidationError("--serial", "give --serial, or --key-compromised with --public-key");
+    if (r->key_compromised && r->public_key.empty()) throw CLI::ValidationError("--public-key", "--key-compromised needs --public-key FILE");
+    ctx.action = [&ctx, r] { return run_revoke(ctx, *r); };
+  });
 }
 
 }  // namespace pkictl::cli

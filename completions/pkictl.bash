@@ -13,6 +13,7 @@ _pkictl() {
       "/cert") path="$path/cert" ;;
       "/cert/inspect") path="$path/inspect" ;;
       "/cert/verify") path="$path/verify" ;;
+      "/cert/revoke") path="$path/revoke" ;;
       "/serve") path="$path/serve" ;;
       "/acme") path="$path/acme" ;;
       "/acme/register") path="$path/register" ;;
@@ -82,7 +83,7 @@ _pkictl() {
     "/cert")
       case "$prev" in
       esac
-      COMPREPLY=($(compgen -W "inspect verify --help -h" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "inspect verify revoke --help -h" -- "$cur")) ;;
     "/cert/inspect")
       case "$prev" in
       esac
@@ -98,6 +99,14 @@ _pkictl() {
         --roots) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
       esac
       COMPREPLY=($(compgen -W "--help -h --chain --roots --purpose --host --ip --at --json" -- "$cur")) ;;
+    "/cert/revoke")
+      case "$prev" in
+        --config) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --public-key) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --reason) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --serial) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --config --serial --reason --key-compromised --public-key" -- "$cur")) ;;
     "/serve")
       case "$prev" in
         --config) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;

@@ -19,6 +19,8 @@ function __pkictl_path
         set path "$path/inspect"
       case '/cert/verify'
         set path "$path/verify"
+      case '/cert/revoke'
+        set path "$path/revoke"
       case '/serve'
         set path "$path/serve"
       case '/acme'
@@ -98,6 +100,7 @@ complete -c pkictl -n 'test (__pkictl_path) = "/intermediate/sign"' -l passphras
 complete -c pkictl -n 'test (__pkictl_path) = "/intermediate/sign"' -l passphrase-env -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/cert"' -a inspect
 complete -c pkictl -n 'test (__pkictl_path) = "/cert"' -a verify
+complete -c pkictl -n 'test (__pkictl_path) = "/cert"' -a revoke
 complete -c pkictl -n 'test (__pkictl_path) = "/cert"' -l help
 complete -c pkictl -n 'test (__pkictl_path) = "/cert/inspect"' -F
 complete -c pkictl -n 'test (__pkictl_path) = "/cert/inspect"' -l help
@@ -110,6 +113,12 @@ complete -c pkictl -n 'test (__pkictl_path) = "/cert/verify"' -l host -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/cert/verify"' -l ip -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/cert/verify"' -l at -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/cert/verify"' -l json
+complete -c pkictl -n 'test (__pkictl_path) = "/cert/revoke"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/cert/revoke"' -l config -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/cert/revoke"' -l serial -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/cert/revoke"' -l reason -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/cert/revoke"' -l key-compromised
+complete -c pkictl -n 'test (__pkictl_path) = "/cert/revoke"' -l public-key -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/serve"' -l help
 complete -c pkictl -n 'test (__pkictl_path) = "/serve"' -l config -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/serve"' -l dev

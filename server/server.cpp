@@ -93,7 +93,11 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   rc.max_cert_lifetime = cfg.ca.max_lifetime;
   rc.terms_of_service_required = !cfg.acme.terms_of_service.empty();
   rc.challenge_types = cfg.validation.challenge_types;
-  rc.account_uri_prefix = Links(cfg.server.external_url).account("");
+  const Links links(cfg.server.external_url);
+  rc.account_uri_prefix = links.account("");
+  rc.crl_url = links.crl(util::to_hex(*ca_cert.subject_key_id()));
+  rc.ca_issuers_url = links.ca_certificate(util::to_hex(ca_cert.fingerprint()));
+  rc.crl_exempt_below = cfg.ca.crl_exempt_below;
   PKI_TRY_ASSIGN(auto alternates, load_alternates(cfg, ca_cert));
   ra::IssuingCa ica{&issuer, util::to_hex(*ca_cert.subject_key_id()), chain, std::move(alternates)};
   ra::RegistrationAuthority ra(*store, clock, ica, std::move(allow), rc, logger);
@@ -103,6 +107,16 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   ra.set_validation_queue(&validator);
   NonceService nonces;
   Wfe wfe(ra, nonces, cfg, logger);
+  // Published: the roots (for bootstrap by fingerprint), the CRL of the issuing CA.
+  std::vector<x509::Certificate> roots;
+  std::vector<std::filesystem::path> root_files = cfg.ca.extra_roots;
+  if (!cfg.ca.root.empty()) root_files.insert(root_files.begin(), cfg.ca.root);
+  for (const auto& p : root_files) {
+    PKI_TRY_ASSIGN(auto certs, x509::Certificate::load_all(p.string()));
+    roots.insert(roots.end(), certs.begin(), certs.end());
+  }
+  ra::CrlPublisher crl(*store, ca_cert, signer, cfg.ca.crl_validity, cfg.ca.crl_exempt_below);
+  wfe.publish(roots, &crl);
   // Step 4: transport.
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   http::HttpOptions opts;

@@ -27,6 +27,7 @@ ProblemMapping problem_mapping(const Error& e) {
     case ErrorKind::UnsupportedContact: return {ns + "unsupportedContact", 400};
     case ErrorKind::UnsupportedIdentifier: return {ns + "unsupportedIdentifier", 400};
     case ErrorKind::InvalidProfile: return {ns + "invalidProfile", 400};
+    case ErrorKind::AlreadyReplaced: return {ns + "alreadyReplaced", 409};
     case ErrorKind::UserActionRequired: return {ns + "userActionRequired", 403};
     case ErrorKind::Connection: return {ns + "connection", 400};
     case ErrorKind::Dns: return {ns + "dns", 400};
@@ -44,7 +45,7 @@ ProblemMapping problem_mapping(const Error& e) {
 }
 
 ErrorKind kind_of_problem(std::string_view type) {
-  for (int k = static_cast<int>(ErrorKind::Malformed); k <= static_cast<int>(ErrorKind::InvalidProfile); ++k) {
+  for (int k = static_cast<int>(ErrorKind::Malformed); k <= static_cast<int>(ErrorKind::AlreadyReplaced); ++k) {
     const Error e{static_cast<ErrorKind>(k), {}, {}, {}, {}};
     if (problem_mapping(e).type == type) return e.kind;
   }

@@ -144,13 +144,17 @@ Result<ServerConfig> load_server_config(const fs::path& path) {
   }
   PKI_TRY(status);
   if (const auto* s = l.section(root, "ca", status)) {
-    PKI_TRY(l.known_keys(*s, "ca.", {"cert", "key", "passphrase_file", "chain", "alternate_chains", "root", "default_lifetime", "max_lifetime"}));
+    PKI_TRY(l.known_keys(*s, "ca.", {"cert", "key", "passphrase_file", "chain", "alternate_chains", "root", "extra_roots", "default_lifetime",
+                                      "max_lifetime", "crl_validity", "crl_exempt_below"}));
     PKI_TRY(l.get(*s, "ca.", "cert", c.ca.cert));
     PKI_TRY(l.get(*s, "ca.", "key", c.ca.key));
     PKI_TRY(l.get(*s, "ca.", "passphrase_file", c.ca.passphrase_file));
     PKI_TRY(l.get(*s, "ca.", "chain", c.ca.chain));
     PKI_TRY(l.get(*s, "ca.", "alternate_chains", c.ca.alternate_chains));
     PKI_TRY(l.get(*s, "ca.", "root", c.ca.root));
+    PKI_TRY(l.get(*s, "ca.", "extra_roots", c.ca.extra_roots));
+    PKI_TRY(l.get(*s, "ca.", "crl_validity", c.ca.crl_validity));
+    PKI_TRY(l.get(*s, "ca.", "crl_exempt_below", c.ca.crl_exempt_below));
     PKI_TRY(l.get(*s, "ca.", "default_lifetime", c.ca.default_lifetime));
     PKI_TRY(l.get(*s, "ca.", "max_lifetime", c.ca.max_lifetime));
   }

@@ -29,8 +29,11 @@ struct CaSection {
   // offered with Link rel="alternate" (RFC 8555 §7.4.2).
   std::vector<std::filesystem::path> alternate_chains;
   std::filesystem::path root;             // the root certificate (printed, published)
+  std::vector<std::filesystem::path> extra_roots;  // more roots to publish (rotation: old and new)
   Seconds default_lifetime{24 * 3600};
   Seconds max_lifetime{90LL * 86400};
+  Seconds crl_validity{24 * 3600};        // nextUpdate - thisUpdate; regenerated at half of it
+  Seconds crl_exempt_below{0};            // shorter-lived certificates get no CDP and no CRL entry
 };
 
 struct AcmeSection {

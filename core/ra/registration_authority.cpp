@@ -1,5 +1,8 @@
 #include "core/ra/registration_authority.hpp"
 
+#include "core/acme/ari.hpp"
+#include "core/ra/revocation.hpp"
+
 #include <algorithm>
 #include <set>
 
@@ -176,8 +179,20 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
   o.identifiers.assign(idents.begin(), idents.end());
   o.not_before = nb;
   o.not_after = na;
+  // RFC 9773 §5: "replaces" names a certificate of this account that nothing else replaces yet.
+  if (payload.contains("replaces")) {
+    if (!payload["replaces"].is_string()) return fail(ErrorKind::Malformed, "\"replaces\" must be a certificate identifier string");
+    const std::string rid = payload["replaces"].get<std::string>();
+    PKI_TRY_ASSIGN(auto cid, acme::parse_ari_cert_id(rid));
+    PKI_TRY_ASSIGN(auto old, m_store.certificate_by_serial(cid.aki_hex, cid.serial_hex));
+    if (!old) return fail(ErrorKind::Malformed, "\"replaces\": this server issued no certificate " + rid);
+    if (old->account_id != acct.id) return fail(ErrorKind::Unauthorized, "\"replaces\": certificate " + rid + " belongs to another account");
+    PKI_TRY_ASSIGN(bool taken, m_store.replacement_exists(rid));
+    if (taken) return fail(ErrorKind::AlreadyReplaced, "certificate " + rid + " is already being replaced by another order");
+    o.replaces = rid;
+  }
   // Step 3: an identical open order is returned instead of a new one (clients retry newOrder).
-  if (!nb && !na) {
+  if (!nb && !na && o.replaces.empty()) {
     PKI_TRY_ASSIGN(auto open, m_store.find_open_order(acct.id, o.identifiers_key(), now));
     if (open) return refresh(*open);
   }
@@ -366,6 +381,9 @@ Result<x509::CertificateSpec> RegistrationAuthority::certificate_spec(const acme
   spec.not_before = o.not_before ? *o.not_before : std::max(now - m_cfg.backdate, issuer.not_before());
   spec.not_after = o.not_after ? *o.not_after : spec.not_before + m_cfg.default_cert_lifetime;
   if (spec.not_after > issuer.not_after()) spec.not_after = issuer.not_after();
+  if (!m_cfg.crl_url.empty() && spec.not_after - spec.not_before >= m_cfg.crl_exempt_below)
+    spec.crl_distribution_points = {m_cfg.crl_url};
+  if (!m_cfg.ca_issuers_url.empty()) spec.ca_issuers_urls = {m_cfg.ca_issuers_url};
   return spec;
 }
 
@@ -389,6 +407,8 @@ Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, c
   if (auto k = policy::check_key(csr.public_key()); !k) return fail(Error{ErrorKind::BadCsr, "CSR key: " + k.error().detail, {}, {}, {}});
   PKI_TRY_ASSIGN(auto acct_key, account_key(acct));
   if (csr.public_key().equals(acct_key)) return fail(ErrorKind::BadCsr, "the CSR must not use the account key");
+  PKI_TRY_ASSIGN(auto blocked, m_store.key_blocked(util::to_hex(csr.spki_fingerprint())));
+  if (blocked) return fail(ErrorKind::BadPublicKey, "the CSR's key was revoked as compromised (" + *blocked + "); generate a new key");
   PKI_TRY(check_csr_matches(o, csr));
   // Step 3: re-judge the identifiers: the allow-list may have changed since newOrder.
   const auto allow = allow_list();
@@ -419,6 +439,15 @@ Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, c
   m_log.info("certificate issued", {{"account", acct.id}, {"order", o.id}, {"serial", rec.serial_hex}, {"sans", sans},
                                     {"not_after", util::format_time(rec.not_after)}, {"key", csr.public_key().info().describe()}});
   return order(acct, order_id);
+}
+
+Result<json> RegistrationAuthority::renewal_info(const std::string& cert_id) {
+  PKI_TRY_ASSIGN(auto cid, acme::parse_ari_cert_id(cert_id));
+  PKI_TRY_ASSIGN(auto rec, m_store.certificate_by_serial(cid.aki_hex, cid.serial_hex));
+  if (!rec) return fail(ErrorKind::NotFound, "this server issued no certificate " + cert_id);
+  const auto w = acme::renewal_window(rec->not_before, rec->not_after, rec->serial_hex, rec->revoked_at);
+  json j = {{"suggestedWindow", {{"start", util::format_time(w.start)}, {"end", util::format_time(w.end)}}}};
+  return j;
 }
 
 Result<acme::CertificateRecord> RegistrationAuthority::certificate(const acme::Account& acct, const std::string& id) {
@@ -457,9 +486,7 @@ Result<void> RegistrationAuthority::revoke(const acme::Account* acct, const cryp
     return fail(ErrorKind::Unauthorized, "the certificate was issued to another account; revoke it with that account or the certificate's key");
   if (!acct && (!key || !key->equals(cert->public_key())))
     return fail(ErrorKind::Unauthorized, "the request is signed neither by the issuing account nor by the certificate's key");
-  PKI_TRY_ASSIGN(bool revoked, m_store.revoke_certificate(rec->id, reason, m_clock.now()));
-  if (!revoked) return fail(ErrorKind::AlreadyRevoked, "the certificate is already revoked");
-  m_log.info("certificate revoked", {{"serial", rec->serial_hex}, {"reason", reason}, {"by", acct ? "account " + acct->id : "certificate key"}});
+  PKI_TRY(ra::revoke_certificate(m_store, *rec, reason, m_clock.now(), m_log, acct ? "ACME account " + acct->id : "ACME, the certificate's key"));
   return {};
 }
 

@@ -29,6 +29,9 @@ struct RaConfig {
   bool terms_of_service_required = false;
   std::vector<std::string> challenge_types = {"http-01"};  // enabled types (policy::ChallengePolicy)
   std::string account_uri_prefix;  // account URI = prefix + id (dns-account-01, dns-persist-01)
+  std::string crl_url;             // CRL distribution point put in certificates ("" = none)
+  std::string ca_issuers_url;      // AIA caIssuers: where the issuing CA certificate is served
+  Seconds crl_exempt_below{0};     // certificates living less get no CRL distribution point
 };
 
 /** What the validator needs to check one challenge. */
@@ -81,6 +84,8 @@ class RegistrationAuthority final {
   }
   /** The public key of an account (cached; the JWK was checked when it was stored). */
   [[nodiscard]] Result<crypto::PublicKey> account_key(const acme::Account& acct) { return m_keys.get(acct.jwk); }
+  /** RFC 9773 renewalInfo for a certificate identifier: {"suggestedWindow": {start, end}}. */
+  [[nodiscard]] Result<nlohmann::json> renewal_info(const std::string& cert_id);
 
   struct AccountResult {
     acme::Account account;

@@ -64,6 +64,22 @@ class Store {
                                                                                         const std::string& serial_hex) = 0;
   /** Marks revoked; false if it already was. */
   [[nodiscard]] virtual Result<bool> revoke_certificate(const std::string& id, int reason, TimePoint at) = 0;
+  /** Unexpired certificates of `issuer_key_id` whose key has this SPKI SHA-256 (hex). */
+  [[nodiscard]] virtual Result<std::vector<CertificateRecord>> certificates_with_key(const std::string& spki_sha256, TimePoint now) = 0;
+  /** Revoked certificates of an issuer that have not expired at `now` (for its CRL). */
+  [[nodiscard]] virtual Result<std::vector<CertificateRecord>> revoked_unexpired(const std::string& issuer_key_id, TimePoint now) = 0;
+  /** Changes whenever a certificate of the issuer is revoked (count and latest time). */
+  [[nodiscard]] virtual Result<std::string> revocation_stamp(const std::string& issuer_key_id) = 0;
+  /** The next CRL number of an issuer (1, 2, …), claimed durably. */
+  [[nodiscard]] virtual Result<std::int64_t> next_crl_number(const std::string& issuer_key_id) = 0;
+
+  // Compromised keys: never certified again.
+  [[nodiscard]] virtual Result<void> block_key(const std::string& spki_sha256, const std::string& why, TimePoint at) = 0;
+  [[nodiscard]] virtual Result<std::optional<std::string>> key_blocked(const std::string& spki_sha256) = 0;
+
+  // ARI (RFC 9773).
+  /** Is there an order (not invalid) that already replaces the certificate `cert_id`? */
+  [[nodiscard]] virtual Result<bool> replacement_exists(const std::string& cert_id) = 0;
 };
 
 /** Opens (creating and migrating) the SQLite store at `path`, in WAL mode. Errors: Io, Config. */

@@ -27,6 +27,7 @@ std::string_view to_string(ErrorKind kind) {
     case ErrorKind::Tls: return "tls";
     case ErrorKind::UserActionRequired: return "userActionRequired";
     case ErrorKind::InvalidProfile: return "invalidProfile";
+    case ErrorKind::AlreadyReplaced: return "alreadyReplaced";
     case ErrorKind::NotFound: return "notFound";
     case ErrorKind::Conflict: return "conflict";
     case ErrorKind::PolicyDenied: return "policyDenied";

@@ -14,7 +14,7 @@ enum class ErrorKind {
   Malformed, BadCsr, BadNonce, BadPublicKey, BadRevocationReason, BadSignatureAlgorithm,
   AlreadyRevoked, AccountDoesNotExist, ExternalAccountRequired, InvalidContact,
   UnsupportedContact, UnsupportedIdentifier, RejectedIdentifier, Unauthorized, OrderNotReady,
-  RateLimited, Caa, Connection, Dns, IncorrectResponse, Tls, UserActionRequired, InvalidProfile,
+  RateLimited, Caa, Connection, Dns, IncorrectResponse, Tls, UserActionRequired, InvalidProfile, AlreadyReplaced,
   // Our own.
   NotFound, Conflict, PolicyDenied, LintFailed, InvalidArgument, BadPassphrase, Config, Io,
   Crypto, Internal,

@@ -40,6 +40,26 @@ std::string base64url_encode(std::string_view bytes) {
   return out;
 }
 
+Result<Bytes> from_hex(std::string_view text) {
+  Bytes out;
+  int hi = -1;
+  for (char c : text) {
+    if (c == ':') continue;
+    int v = -1;
+    if (c >= '0' && c <= '9') v = c - '0';
+    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+    if (v < 0) return fail(ErrorKind::InvalidArgument, "\"" + std::string(text) + "\" is not hexadecimal");
+    if (hi < 0) hi = v;
+    else {
+      out.push_back(static_cast<std::uint8_t>(hi * 16 + v));
+      hi = -1;
+    }
+  }
+  if (hi >= 0 || out.empty()) return fail(ErrorKind::InvalidArgument, "\"" + std::string(text) + "\" is not an even number of hex digits");
+  return out;
+}
+
 std::string base32_lower(std::span<const std::uint8_t> bytes) {
   static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
   std::string out;

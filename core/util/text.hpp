@@ -15,6 +15,8 @@ namespace pkictl::util {
 using Bytes = std::vector<std::uint8_t>;
 
 std::string to_hex(std::span<const std::uint8_t> bytes, char sep = 0, bool upper = false);
+/** Hex (either case, optional ':' separators) to bytes. Errors: InvalidArgument. */
+[[nodiscard]] Result<Bytes> from_hex(std::string_view text);
 std::string base64url_encode(std::span<const std::uint8_t> bytes);
 /** RFC 4648 base32, lower case, no padding (DNS labels: dns-account-01). */
 std::string base32_lower(std::span<const std::uint8_t> bytes);

@@ -2,6 +2,7 @@
 
 #include <openssl/pem.h>
 
+#include "core/crypto/digest.hpp"
 #include "core/x509/name.hpp"
 
 namespace pkictl::x509 {
@@ -50,6 +51,14 @@ std::vector<GeneralName> VerifiedCsr::requested_sans() const {
   for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i)
     if (auto gn = from_openssl(sk_GENERAL_NAME_value(names.get(), i))) out.push_back(*gn);
   return out;
+}
+
+crypto::Sha256 VerifiedCsr::spki_fingerprint() const {
+  unsigned char* buf = nullptr;
+  const int n = i2d_X509_PUBKEY(X509_REQ_get_X509_PUBKEY(m_req.get()), &buf);
+  std::string der(n > 0 ? reinterpret_cast<char*>(buf) : "", n > 0 ? static_cast<std::size_t>(n) : 0);
+  OPENSSL_free(buf);
+  return crypto::sha256(der);
 }
 
 std::string VerifiedCsr::der() const {

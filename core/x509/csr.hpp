@@ -38,6 +38,8 @@ class VerifiedCsr final {
   /** SANs from the extensionRequest attribute (empty if none). */
   std::vector<GeneralName> requested_sans() const;
   std::string der() const;
+  /** SHA-256 of the SubjectPublicKeyInfo as encoded in the CSR. */
+  crypto::Sha256 spki_fingerprint() const;
 
  private:
   friend class UntrustedCsr;

@@ -216,4 +216,55 @@ Result<Response> Wfe::revoke(const Authenticated& a) {
   return Response{};
 }
 
+Result<Response> Wfe::renewal_info(const std::string& cert_id) {
+  PKI_TRY_ASSIGN(auto j, m_ra.renewal_info(cert_id));
+  Response r;
+  r.set_json(j);
+  r.headers.emplace_back("Retry-After", "21600");  // RFC 9773 §4.3: ask again in six hours
+  return r;
+}
+
+Result<Response> Wfe::published(const std::vector<std::string>& seg) {
+  Response r;
+  const auto& ca = m_ra.issuing_ca();
+  auto fp = [](const x509::Certificate& c) { return util::to_hex(c.fingerprint()); };
+  if (seg.size() == 1 && seg[0] == "roots.pem") {
+    r.headers.emplace_back("Content-Type", "application/pem-certificate-chain");
+    r.body = x509::to_pem_bundle(m_roots);
+    return r;
+  }
+  if (seg.size() == 1 && seg[0] == "intermediates.pem") {
+    std::vector<x509::Certificate> all = ca.chain;
+    for (const auto& alt : ca.alternates) all.insert(all.end(), alt.begin(), alt.end());
+    std::vector<x509::Certificate> unique;
+    for (const auto& c : all)
+      if (std::none_of(unique.begin(), unique.end(), [&](const auto& u) { return u == c; }) &&
+          std::none_of(m_roots.begin(), m_roots.end(), [&](const auto& u) { return u == c; }))
+        unique.push_back(c);
+    r.headers.emplace_back("Content-Type", "application/pem-certificate-chain");
+    r.body = x509::to_pem_bundle(unique);
+    return r;
+  }
+  if (seg.size() == 2 && seg[0] == "ca" && seg[1] == "index.json") {
+    auto describe = [&](const x509::Certificate& c) {
+      return json{{"subject", c.subject_text()}, {"sha256", fp(c)}, {"not_after", util::format_time(c.not_after())},
+                  {"url", m_links.ca_certificate(fp(c))}};
+    };
+    json roots = json::array(), inter = json::array();
+    for (const auto& c : m_roots) roots.push_back(describe(c));
+    for (const auto& c : ca.chain) inter.push_back(describe(c));
+    r.set_json({{"roots", roots}, {"intermediates", inter}, {"roots_pem", m_links.base() + "/roots.pem"},
+                {"intermediates_pem", m_links.base() + "/intermediates.pem"},
+                {"crls", m_crl ? json::array({m_links.crl(ca.key_id_hex)}) : json::array()}});
+    return r;
+  }
+  if (seg.size() == 2 && seg[0] == "crl" && m_crl && seg[1] == ca.key_id_hex + ".crl") {
+    PKI_TRY_ASSIGN(auto der, m_crl->current(std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now())));
+    r.headers.emplace_back("Content-Type", "application/pkix-crl");
+    r.body = std::move(der);
+    return r;
+  }
+  return fail(ErrorKind::NotFound, "nothing is published at /" + seg.front() + (seg.size() > 1 ? "/" + seg[1] : ""));
+}
+
 }  // namespace pkictl::server

@@ -118,9 +118,11 @@ Result<Wfe::Authenticated> Wfe::authenticate(const Request& req, bool jwk_allowe
 
 Result<Response> Wfe::dispatch(const Request& req, json& logline) {
   const auto seg = segments(path_of(req.target));
-  if (seg.size() == 3 && seg[0] == "ca" && seg[1] == "certs") {
-    if (req.method != "GET" && req.method != "HEAD") return fail(ErrorKind::Malformed, "use GET for CA certificates");
-    return ca_certificate(seg[2]);
+  if (!seg.empty() && seg[0] != "acme") {
+    // Published material: plain GET, no account needed.
+    if (req.method != "GET" && req.method != "HEAD") return fail(ErrorKind::Malformed, "use GET for " + path_of(req.target));
+    if (seg.size() == 3 && seg[0] == "ca" && seg[1] == "certs") return ca_certificate(seg[2]);
+    return published(seg);
   }
   if (seg.empty() || seg[0] != "acme") return fail(ErrorKind::NotFound, "no such resource: " + path_of(req.target));
   const std::string res = seg.size() > 1 ? seg[1] : "";
@@ -136,6 +138,7 @@ Result<Response> Wfe::dispatch(const Request& req, json& logline) {
     if (!get) return fail(ErrorKind::Malformed, "use HEAD or GET for newNonce");
     return r;
   }
+  if (res == "renewal-info" && seg.size() == 3 && get) return renewal_info(seg[2]);  // RFC 9773: a plain GET
   if (get) {
     // POST-as-GET only (RFC 8555 §6.3): answer 405 with a problem, and say which method works.
     Error e{ErrorKind::Malformed, "use POST (POST-as-GET with an empty payload) for " + path_of(req.target), {}, {}, {}};
@@ -177,6 +180,7 @@ Result<Response> Wfe::directory() {
               {"newOrder", m_links.acme("/new-order")},
               {"revokeCert", m_links.acme("/revoke-cert")},
               {"keyChange", m_links.acme("/key-change")},
+              {"renewalInfo", m_links.acme("/renewal-info")},
               {"meta", meta}});
   return r;
 }

@@ -9,6 +9,7 @@
 #include "core/config/server_config.hpp"
 #include "core/log/logger.hpp"
 #include "core/ra/registration_authority.hpp"
+#include "core/ra/revocation.hpp"
 #include "server/nonce/nonce_service.hpp"
 
 namespace pkictl::server {
@@ -46,6 +47,7 @@ class Links final {
   std::string certificate(const std::string& id, std::size_t alt = 0) const {
     return acme("/cert/" + id) + (alt == 0 ? "" : "/" + std::to_string(alt));
   }
+  std::string crl(const std::string& issuer_ski_hex) const { return m_base + "/crl/" + issuer_ski_hex + ".crl"; }
   /** A CA certificate the server sends, by SHA-256 fingerprint: GET, DER (RFC 8555 §7.4.2 "up"). */
   std::string ca_certificate(const std::string& sha256_hex) const { return m_base + "/ca/certs/" + sha256_hex + ".crt"; }
 
@@ -61,6 +63,11 @@ class Wfe final {
   /** Handles one request; never throws (a bug becomes a 500 serverInternal problem). */
   Response handle(const Request& req);
   const Links& links() const { return m_links; }
+  /** What the server publishes besides ACME: roots (/roots.pem), its CRL (/crl/SKI.crl). */
+  void publish(std::vector<x509::Certificate> roots, ra::CrlPublisher* crl) {
+    m_roots = std::move(roots);
+    m_crl = crl;
+  }
 
  private:
   struct Authenticated;
@@ -82,6 +89,8 @@ class Wfe final {
   Result<Response> certificate(const Authenticated& a, const std::string& id, std::size_t which);
   Result<Response> ca_certificate(const std::string& file);
   Result<Response> revoke(const Authenticated& a);
+  Result<Response> renewal_info(const std::string& cert_id);
+  Result<Response> published(const std::vector<std::string>& seg);
 
   nlohmann::json order_json(const acme::Order& o) const;
   nlohmann::json authz_json(const acme::Authorization& a) const;
@@ -93,6 +102,8 @@ class Wfe final {
   const config::ServerConfig& m_cfg;
   Links m_links;
   log::Logger& m_log;
+  std::vector<x509::Certificate> m_roots;
+  ra::CrlPublisher* m_crl = nullptr;
 };
 
 }  // namespace pkictl::server

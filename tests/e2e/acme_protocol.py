@@ -156,6 +156,21 @@ t.passed()
 orders = ok(c.post(c.kid + "/orders", None), 200, "orders list")
 assert url in orders["orders"], orders
 
+# ---- ARI (RFC 9773): "replaces" names one of the account's certificates, and only once.
+ari_leaf = chain[0]
+aki = ari_leaf.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
+serial = ari_leaf.serial_number.to_bytes((ari_leaf.serial_number.bit_length() + 8) // 8, "big")
+certid = b64(aki) + "." + b64(serial)
+ri = S.get(D["renewalInfo"] + "/" + certid)
+assert ri.status_code == 200 and "suggestedWindow" in ri.json() and ri.headers.get("Retry-After"), ri.text
+t.passed()
+expect(S.get(D["renewalInfo"] + "/notanid"), 400, "malformed", "renewalInfo with a bad identifier")
+ok(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "fin.test.internal"}], "replaces": certid}), 201, "newOrder replaces")
+expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "fin.test.internal"}], "replaces": certid}), 409, "alreadyReplaced",
+       "a second replacement")
+expect(rsa_client.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "x.test.internal"}], "replaces": certid}), 403,
+       "unauthorized", "replacing another account's certificate")
+
 # ---- Revocation.
 leaf = x509.load_pem_x509_certificate(cert.text.split("-----END CERTIFICATE-----")[0].encode() + b"-----END CERTIFICATE-----\n")
 der = b64(leaf.public_bytes(serialization.Encoding.DER))

@@ -81,6 +81,13 @@ CREATE INDEX certificates_spki ON certificates(spki_sha256);
 DROP INDEX orders_open;
 CREATE INDEX orders_open ON orders(account_id, identifiers_key, created);
 )SQL",
+      // 3: revocation publishing (CRL numbers), compromised keys, ARI replacement lookups.
+      R"SQL(
+CREATE TABLE crl_numbers (issuer_key_id TEXT PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE blocked_keys (spki_sha256 TEXT PRIMARY KEY, reason TEXT NOT NULL, created INTEGER NOT NULL);
+CREATE INDEX orders_replaces ON orders(replaces) WHERE replaces != '';
+CREATE INDEX certificates_revoked ON certificates(issuer_key_id, revoked_at) WHERE revoked_at IS NOT NULL;
+)SQL",
   };
   return all;
 }

@@ -275,6 +275,67 @@ class SqliteStore final : public Store {
     return cert_where("issuer_key_id=? AND serial=?", {issuer, serial});
   }
 
+  Result<std::vector<CertificateRecord>> certificates_with_key(const std::string& spki, TimePoint now) override {
+    return certs_where("spki_sha256=? AND not_after>?", {spki, std::to_string(secs(now))}, "listing certificates by key");
+  }
+
+  Result<std::vector<CertificateRecord>> revoked_unexpired(const std::string& issuer, TimePoint now) override {
+    return certs_where("issuer_key_id=? AND revoked_at IS NOT NULL AND not_after>?", {issuer, std::to_string(secs(now))},
+                       "listing revoked certificates");
+  }
+
+  Result<std::string> revocation_stamp(const std::string& issuer) override {
+    return locked("reading revocations", [&]() -> Result<std::string> {
+      SQLite::Statement& st = prepare("SELECT COUNT(*), COALESCE(MAX(revoked_at), 0) FROM certificates WHERE issuer_key_id=? AND revoked_at IS NOT NULL");
+      st.bind(1, issuer);
+      st.executeStep();
+      return std::to_string(st.getColumn(0).getInt64()) + "/" + std::to_string(st.getColumn(1).getInt64());
+    });
+  }
+
+  Result<std::int64_t> next_crl_number(const std::string& issuer) override {
+    return locked("numbering the CRL", [&]() -> Result<std::int64_t> {
+      Tx tx(m_db);
+      SQLite::Statement& up = prepare("INSERT INTO crl_numbers(issuer_key_id, last) VALUES(?, 1) "
+                                      "ON CONFLICT(issuer_key_id) DO UPDATE SET last = last + 1");
+      up.bind(1, issuer);
+      up.exec();
+      SQLite::Statement& st = prepare("SELECT last FROM crl_numbers WHERE issuer_key_id=?");
+      st.bind(1, issuer);
+      st.executeStep();
+      const std::int64_t n = st.getColumn(0).getInt64();
+      st.reset();
+      tx.commit();
+      return n;
+    });
+  }
+
+  Result<void> block_key(const std::string& spki, const std::string& why, TimePoint at) override {
+    return locked("blocking the key", [&]() -> Result<void> {
+      SQLite::Statement& st = prepare("INSERT OR IGNORE INTO blocked_keys(spki_sha256, reason, created) VALUES(?,?,?)");
+      st.bind(1, spki); st.bind(2, why); st.bind(3, static_cast<int64_t>(secs(at)));
+      st.exec();
+      return {};
+    });
+  }
+
+  Result<std::optional<std::string>> key_blocked(const std::string& spki) override {
+    return locked("checking blocked keys", [&]() -> Result<std::optional<std::string>> {
+      SQLite::Statement& st = prepare("SELECT reason FROM blocked_keys WHERE spki_sha256=?");
+      st.bind(1, spki);
+      if (!st.executeStep()) return std::optional<std::string>();
+      return std::optional<std::string>(st.getColumn(0).getString());
+    });
+  }
+
+  Result<bool> replacement_exists(const std::string& cert_id) override {
+    return locked("looking up replacements", [&]() -> Result<bool> {
+      SQLite::Statement& st = prepare("SELECT 1 FROM orders WHERE replaces=? AND replaces != '' AND status != 'invalid' LIMIT 1");
+      st.bind(1, cert_id);
+      return st.executeStep();
+    });
+  }
+
   Result<bool> revoke_certificate(const std::string& id, int reason, TimePoint at) override {
     return locked("revoking the certificate", [&]() -> Result<bool> {
       SQLite::Statement& st = prepare("UPDATE certificates SET revoked_at=?, revocation_reason=? WHERE id=? AND revoked_at IS NULL");
@@ -416,27 +477,39 @@ class SqliteStore final : public Store {
     return a;
   }
 
-  Result<std::optional<CertificateRecord>> cert_where(const std::string& where, std::vector<std::string> args) {
-    return locked("reading the certificate", [&]() -> Result<std::optional<CertificateRecord>> {
-      SQLite::Statement& st = prepare("SELECT id, issuer_key_id, serial, account_id, order_id, der, spki_sha256, not_before, not_after, revoked_at, "
-                           "revocation_reason FROM certificates WHERE " + where);
+  static CertificateRecord cert_from(SQLite::Statement& st) {
+    CertificateRecord c;
+    c.id = st.getColumn(0).getString();
+    c.issuer_key_id = st.getColumn(1).getString();
+    c.serial_hex = st.getColumn(2).getString();
+    c.account_id = st.getColumn(3).getString();
+    c.order_id = st.getColumn(4).getString();
+    const auto der = st.getColumn(5);
+    c.der.assign(static_cast<const char*>(der.getBlob()), static_cast<std::size_t>(der.getBytes()));
+    c.spki_sha256 = st.getColumn(6).getString();
+    c.not_before = tp(st.getColumn(7).getInt64());
+    c.not_after = tp(st.getColumn(8).getInt64());
+    if (!st.getColumn(9).isNull()) c.revoked_at = tp(st.getColumn(9).getInt64());
+    c.revocation_reason = st.getColumn(10).getInt();
+    return c;
+  }
+
+  Result<std::vector<CertificateRecord>> certs_where(const std::string& where, const std::vector<std::string>& args, std::string_view what) {
+    return locked(what, [&]() -> Result<std::vector<CertificateRecord>> {
+      SQLite::Statement& st = prepare(
+          "SELECT id, issuer_key_id, serial, account_id, order_id, der, spki_sha256, not_before, not_after, revoked_at, "
+          "revocation_reason FROM certificates WHERE " + where + " ORDER BY serial");
       for (std::size_t i = 0; i < args.size(); ++i) st.bind(static_cast<int>(i + 1), args[i]);
-      if (!st.executeStep()) return std::optional<CertificateRecord>();
-      CertificateRecord c;
-      c.id = st.getColumn(0).getString();
-      c.issuer_key_id = st.getColumn(1).getString();
-      c.serial_hex = st.getColumn(2).getString();
-      c.account_id = st.getColumn(3).getString();
-      c.order_id = st.getColumn(4).getString();
-      const auto der = st.getColumn(5);
-      c.der.assign(static_cast<const char*>(der.getBlob()), static_cast<std::size_t>(der.getBytes()));
-      c.spki_sha256 = st.getColumn(6).getString();
-      c.not_before = tp(st.getColumn(7).getInt64());
-      c.not_after = tp(st.getColumn(8).getInt64());
-      if (!st.getColumn(9).isNull()) c.revoked_at = tp(st.getColumn(9).getInt64());
-      c.revocation_reason = st.getColumn(10).getInt();
-      return std::optional<CertificateRecord>(c);
+      std::vector<CertificateRecord> out;
+      while (st.executeStep()) out.push_back(cert_from(st));
+      return out;
     });
+  }
+
+  Result<std::optional<CertificateRecord>> cert_where(const std::string& where, std::vector<std::string> args) {
+    PKI_TRY_ASSIGN(auto all, certs_where(where, args, "reading the certificate"));
+    if (all.empty()) return std::optional<CertificateRecord>();
+    return std::optional<CertificateRecord>(std::move(all.front()));
   }
 
   std::mutex m_mutex;

@@ -3,6 +3,7 @@
 #include "core/acme/challenge_records.hpp"
 #include "core/policy/challenge_policy.hpp"
 #include "core/util/text.hpp"
+#include "core/crypto/digest.hpp"
 
 using namespace pkictl;
 
@@ -50,4 +51,28 @@ TEST(ChallengePolicy, WildcardsOnlyByDnsAndIpsNeverByDns) {
   policy::ChallengePolicy http_only({"http-01"});
   EXPECT_TRUE(http_only.offered({"dns", "*.x.internal"}).empty());
   EXPECT_NE(http_only.why_none({"dns", "*.x.internal"}).find("wildcard"), std::string::npos);
+}
+
+#include "core/acme/ari.hpp"
+
+TEST(Ari, CertIdsParseAndWindowsSpreadOverTheInterval) {
+  auto id = acme::parse_ari_cert_id("aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE");  // RFC 9773 §4.1 example
+  ASSERT_TRUE(id) << id.error().detail;
+  EXPECT_EQ(id->aki_hex, "69885b6b87464041e1b37b847ba0ae2cde01c8d4");
+  EXPECT_EQ(id->serial_hex, "0087654321");
+  EXPECT_FALSE(acme::parse_ari_cert_id("nodot"));
+  EXPECT_FALSE(acme::parse_ari_cert_id("a.b.c"));
+  // 1,000 certificates issued in one second: windows cover at least 80 % of the interval.
+  const TimePoint nb(Seconds(1'800'000'000)), na = nb + Seconds(90 * 86400);
+  TimePoint lo = na, hi = nb;
+  for (int i = 0; i < 1000; ++i) {
+    const auto w = acme::renewal_window(nb, na, util::to_hex(crypto::sha256(std::to_string(i))).substr(0, 32), std::nullopt);
+    EXPECT_GE(w.start, nb + Seconds(54 * 86400));
+    EXPECT_LE(w.end, nb + Seconds(81 * 86400));
+    lo = std::min(lo, w.start);
+    hi = std::max(hi, w.end);
+  }
+  EXPECT_GE((hi - lo).count(), (Seconds(27 * 86400) * 8 / 10).count());
+  const auto revoked = acme::renewal_window(nb, na, "01", nb + Seconds(10));
+  EXPECT_LE(revoked.end, nb + Seconds(10));
 }
