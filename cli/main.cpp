@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   register_cert(app, ctx);
   register_serve(app, ctx);
   register_acme(app, ctx);
+  register_trust(app, ctx);
   register_completion(app, ctx);  // last: it walks the tree built above
   try {
     app.parse(argc, argv);

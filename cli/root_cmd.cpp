@@ -4,6 +4,7 @@
 #include "cli/app.hpp"
 #include "cli/validators.hpp"
 #include "core/ca/offline_ca.hpp"
+#include "core/ra/revocation.hpp"
 
 namespace pkictl::cli {
 namespace {
@@ -41,6 +42,39 @@ int run_root_init(Context& ctx, const RootInitOptions& o) {
   return ExitOk;
 }
 
+struct RootOpsOptions {
+  std::string root, serial, reason = "unspecified", out, cert, next_update = "30d", validity = "5y";
+  bool force = false;
+  PassphraseOptions pass;
+};
+
+int run_root_revoke(Context& ctx, const RootOpsOptions& o) {
+  auto reason = ra::parse_revocation_reason(o.reason);
+  if (!reason) return report(ctx, reason.error());
+  if (auto r = ca::root_revoke(o.root, o.serial, *reason, ctx.clock); !r) return report(ctx, r.error());
+  ctx.out << "revoked " << o.serial << " in " << o.root << "/ledger.jsonl; publish it with 'pkictl root crl'\n";
+  return ExitOk;
+}
+
+int run_root_crl(Context& ctx, const RootOpsOptions& o) {
+  auto pass = obtain_passphrase(o.pass, "Passphrase for the root key", false);
+  if (!pass) return report(ctx, pass.error());
+  auto w = ca::root_crl({o.root, o.out, duration_of(o.next_update), o.force}, *pass, ctx.clock);
+  if (!w) return report(ctx, w.error());
+  ctx.out << "wrote " << w->path.string() << " (sha256 " << w->sha256 << ")\n";
+  return ExitOk;
+}
+
+int run_cross_sign(Context& ctx, const RootOpsOptions& o) {
+  auto pass = obtain_passphrase(o.pass, "Passphrase for the signing root key", false);
+  if (!pass) return report(ctx, pass.error());
+  auto r = ca::root_cross_sign({o.root, o.cert, o.out, duration_of(o.validity), o.force}, *pass, ctx.clock);
+  if (!r) return report(ctx, r.error());
+  ctx.out << "cross-signed " << r->certificate.subject_text() << " by " << r->certificate.issuer_text() << " -> " << o.out << "\n";
+  ctx.out << "SHA-256 fingerprint: " << crypto::fingerprint_text(r->certificate.fingerprint()) << "\n";
+  return ExitOk;
+}
+
 }  // namespace
 
 void register_root(CLI::App& app, Context& ctx) {
@@ -61,6 +95,35 @@ void register_root(CLI::App& app, Context& ctx) {
       "  pkictl root init --subject \"CN=Example Root CA,O=Example\" --key-type ec-p384 \\\n"
       "      --validity 20y --out ./root --passphrase-file ./root.pass");
   init->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_root_init(ctx, *o); }; });
+
+  auto rv = std::make_shared<RootOpsOptions>();
+  auto* revoke = root->add_subcommand("revoke", "Record in the ledger that a certificate this root signed is revoked");
+  revoke->add_option("--root", rv->root, "The root directory")->required()->check(CLI::ExistingDirectory);
+  revoke->add_option("--serial", rv->serial, "Serial (hex) of the intermediate or cross-certificate")->required();
+  revoke->add_option("--reason", rv->reason, "RFC 5280 reason name or number (e.g. keyCompromise, superseded)");
+  revoke->callback([&ctx, rv] { ctx.action = [&ctx, rv] { return run_root_revoke(ctx, *rv); }; });
+
+  auto cr = std::make_shared<RootOpsOptions>();
+  auto* crl = root->add_subcommand("crl", "Sign the root's CRL from its ledger (offline)");
+  crl->add_option("--root", cr->root, "The root directory")->required()->check(CLI::ExistingDirectory);
+  crl->add_option("--out", cr->out, "The CRL file (PEM if it ends in .pem, else DER)")->required();
+  crl->add_option("--next-update", cr->next_update, "nextUpdate after now (default 30d)")->check(duration_validator());
+  crl->add_flag("--force", cr->force, "Replace an existing file");
+  add_passphrase_options(*crl, cr->pass, "the root key");
+  crl->callback([&ctx, cr] { ctx.action = [&ctx, cr] { return run_root_crl(ctx, *cr); }; });
+
+  auto cs = std::make_shared<RootOpsOptions>();
+  auto* cross = root->add_subcommand("cross-sign", "Rotation: certify another root's name and key with this root");
+  cross->add_option("--root", cs->root, "The signing root directory")->required()->check(CLI::ExistingDirectory);
+  cross->add_option("--cert", cs->cert, "The other root's certificate")->required()->check(CLI::ExistingFile);
+  cross->add_option("--out", cs->out, "Write the cross-certificate here")->required();
+  cross->add_option("--validity", cs->validity, "Lifetime (default 5y, never past the signing root)")->check(duration_validator());
+  cross->add_flag("--force", cs->force, "Replace an existing file");
+  add_passphrase_options(*cross, cs->pass, "the signing root key");
+  cross->footer("EXAMPLES (rotation: old and new roots certify each other, so either trust store works):\n"
+                "  pkictl root cross-sign --root old-root --cert new-root/root.crt --out new-by-old.crt\n"
+                "  pkictl root cross-sign --root new-root --cert old-root/root.crt --out old-by-new.crt");
+  cross->callback([&ctx, cs] { ctx.action = [&ctx, cs] { return run_cross_sign(ctx, *cs); }; });
 }
 
 }  // namespace pkictl::cli

@@ -7,6 +7,9 @@ _pkictl() {
     case "$path/$w" in
       "/root") path="$path/root" ;;
       "/root/init") path="$path/init" ;;
+      "/root/revoke") path="$path/revoke" ;;
+      "/root/crl") path="$path/crl" ;;
+      "/root/cross-sign") path="$path/cross-sign" ;;
       "/intermediate") path="$path/intermediate" ;;
       "/intermediate/csr") path="$path/csr" ;;
       "/intermediate/sign") path="$path/sign" ;;
@@ -25,6 +28,11 @@ _pkictl() {
       "/acme/issue") path="$path/issue" ;;
       "/acme/renew") path="$path/renew" ;;
       "/acme/revoke") path="$path/revoke" ;;
+      "/trust") path="$path/trust" ;;
+      "/trust/export") path="$path/export" ;;
+      "/trust/verify") path="$path/verify" ;;
+      "/trust/diff") path="$path/diff" ;;
+      "/trust/fetch") path="$path/fetch" ;;
       "/completion") path="$path/completion" ;;
     esac
   done
@@ -32,11 +40,11 @@ _pkictl() {
     "")
       case "$prev" in
       esac
-      COMPREPLY=($(compgen -W "root intermediate cert serve acme completion --help -h --version --verbose -v" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "root intermediate cert serve acme trust completion --help -h --version --verbose -v" -- "$cur")) ;;
     "/root")
       case "$prev" in
       esac
-      COMPREPLY=($(compgen -W "init --help -h" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "init revoke crl cross-sign --help -h" -- "$cur")) ;;
     "/root/init")
       case "$prev" in
         --key-type) COMPREPLY=($(compgen -W "ec-p256 ec-p384 ed25519 rsa-2048 rsa-3072 rsa-4096" -- "$cur")); return 0 ;;
@@ -48,6 +56,32 @@ _pkictl() {
         --validity) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
       esac
       COMPREPLY=($(compgen -W "--help -h --subject --key-type --validity --pathlen --out --force --json --passphrase-file --passphrase-env" -- "$cur")) ;;
+    "/root/revoke")
+      case "$prev" in
+        --reason) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --root) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --serial) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --root --serial --reason" -- "$cur")) ;;
+    "/root/crl")
+      case "$prev" in
+        --next-update) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --out) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --passphrase-env) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --passphrase-file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --root) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --root --out --next-update --force --passphrase-file --passphrase-env" -- "$cur")) ;;
+    "/root/cross-sign")
+      case "$prev" in
+        --cert) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --out) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --passphrase-env) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --passphrase-file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --root) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --validity) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --root --cert --out --validity --force --passphrase-file --passphrase-env" -- "$cur")) ;;
     "/intermediate")
       case "$prev" in
       esac
@@ -188,6 +222,41 @@ _pkictl() {
         --reason) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
       esac
       COMPREPLY=($(compgen -W "--help -h --cert --reason" -- "$cur")) ;;
+    "/trust")
+      case "$prev" in
+      esac
+      COMPREPLY=($(compgen -W "export verify diff fetch --help -h" -- "$cur")) ;;
+    "/trust/export")
+      case "$prev" in
+        --config) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return 0 ;;
+        --intermediates) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --name) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --namespace) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --out) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --p12-password-file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --roots) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --format --config --roots --intermediates --include-intermediates --out --name --namespace --p12-password-file --force" -- "$cur")) ;;
+    "/trust/verify")
+      case "$prev" in
+        --bundle) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --cert) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --purpose) COMPREPLY=($(compgen -W "sslserver sslclient any" -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --bundle --cert --purpose" -- "$cur")) ;;
+    "/trust/diff")
+      case "$prev" in
+      esac
+      COMPREPLY=($(compgen -W "--help -h --json" -- "$cur"))
+      [[ "$cur" == -* ]] || COMPREPLY+=($(compgen -f -- "$cur")) ;;
+    "/trust/fetch")
+      case "$prev" in
+        --fingerprint) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --out) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --url) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --url --fingerprint --out --force" -- "$cur")) ;;
     "/completion")
       case "$prev" in
       esac

@@ -7,6 +7,12 @@ function __pkictl_path
         set path "$path/root"
       case '/root/init'
         set path "$path/init"
+      case '/root/revoke'
+        set path "$path/revoke"
+      case '/root/crl'
+        set path "$path/crl"
+      case '/root/cross-sign'
+        set path "$path/cross-sign"
       case '/intermediate'
         set path "$path/intermediate"
       case '/intermediate/csr'
@@ -43,6 +49,16 @@ function __pkictl_path
         set path "$path/renew"
       case '/acme/revoke'
         set path "$path/revoke"
+      case '/trust'
+        set path "$path/trust"
+      case '/trust/export'
+        set path "$path/export"
+      case '/trust/verify'
+        set path "$path/verify"
+      case '/trust/diff'
+        set path "$path/diff"
+      case '/trust/fetch'
+        set path "$path/fetch"
       case '/completion'
         set path "$path/completion"
     end
@@ -55,11 +71,15 @@ complete -c pkictl -n 'test (__pkictl_path) = ""' -a intermediate
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a cert
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a serve
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a acme
+complete -c pkictl -n 'test (__pkictl_path) = ""' -a trust
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a completion
 complete -c pkictl -n 'test (__pkictl_path) = ""' -l help
 complete -c pkictl -n 'test (__pkictl_path) = ""' -l version
 complete -c pkictl -n 'test (__pkictl_path) = ""' -l verbose
 complete -c pkictl -n 'test (__pkictl_path) = "/root"' -a init
+complete -c pkictl -n 'test (__pkictl_path) = "/root"' -a revoke
+complete -c pkictl -n 'test (__pkictl_path) = "/root"' -a crl
+complete -c pkictl -n 'test (__pkictl_path) = "/root"' -a cross-sign
 complete -c pkictl -n 'test (__pkictl_path) = "/root"' -l help
 complete -c pkictl -n 'test (__pkictl_path) = "/root/init"' -l help
 complete -c pkictl -n 'test (__pkictl_path) = "/root/init"' -l subject -r -F
@@ -71,6 +91,25 @@ complete -c pkictl -n 'test (__pkictl_path) = "/root/init"' -l force
 complete -c pkictl -n 'test (__pkictl_path) = "/root/init"' -l json
 complete -c pkictl -n 'test (__pkictl_path) = "/root/init"' -l passphrase-file -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/root/init"' -l passphrase-env -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/revoke"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/root/revoke"' -l root -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/revoke"' -l serial -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/revoke"' -l reason -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/crl"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/root/crl"' -l root -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/crl"' -l out -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/crl"' -l next-update -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/crl"' -l force
+complete -c pkictl -n 'test (__pkictl_path) = "/root/crl"' -l passphrase-file -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/crl"' -l passphrase-env -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/cross-sign"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/root/cross-sign"' -l root -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/cross-sign"' -l cert -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/cross-sign"' -l out -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/cross-sign"' -l validity -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/cross-sign"' -l force
+complete -c pkictl -n 'test (__pkictl_path) = "/root/cross-sign"' -l passphrase-file -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/cross-sign"' -l passphrase-env -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/intermediate"' -a csr
 complete -c pkictl -n 'test (__pkictl_path) = "/intermediate"' -a sign
 complete -c pkictl -n 'test (__pkictl_path) = "/intermediate"' -l help
@@ -180,5 +219,33 @@ complete -c pkictl -n 'test (__pkictl_path) = "/acme/renew"' -l deploy-hook -r -
 complete -c pkictl -n 'test (__pkictl_path) = "/acme/revoke"' -l help
 complete -c pkictl -n 'test (__pkictl_path) = "/acme/revoke"' -l cert -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/acme/revoke"' -l reason -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/trust"' -a export
+complete -c pkictl -n 'test (__pkictl_path) = "/trust"' -a verify
+complete -c pkictl -n 'test (__pkictl_path) = "/trust"' -a diff
+complete -c pkictl -n 'test (__pkictl_path) = "/trust"' -a fetch
+complete -c pkictl -n 'test (__pkictl_path) = "/trust"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/export"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/export"' -l format -r -a 'text json'
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/export"' -l config -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/export"' -l roots -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/export"' -l intermediates -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/export"' -l include-intermediates
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/export"' -l out -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/export"' -l name -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/export"' -l namespace -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/export"' -l p12-password-file -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/export"' -l force
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/verify"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/verify"' -l bundle -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/verify"' -l cert -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/verify"' -l purpose -r -a 'sslserver sslclient any'
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/diff"' -F
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/diff"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/diff"' -l json
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/fetch"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/fetch"' -l url -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/fetch"' -l fingerprint -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/fetch"' -l out -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/trust/fetch"' -l force
 complete -c pkictl -n 'test (__pkictl_path) = "/completion"' -a 'bash zsh fish'
 complete -c pkictl -n 'test (__pkictl_path) = "/completion"' -l help

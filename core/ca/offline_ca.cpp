@@ -1,5 +1,9 @@
 #include "core/ca/offline_ca.hpp"
 
+#include <openssl/pem.h>
+
+#include "core/x509/crl.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include "core/ca/issuer.hpp"
@@ -252,6 +256,104 @@ Result<SignResult> intermediate_sign(const SignParams& p, const Secret& root_pas
   PKI_TRY(append_ledger(p.root_dir, {{"time", util::format_time(now)}, {"operation", "intermediate sign"},
                                      {"serial", cert.serial_hex()}, {"subject", cert.subject_text()},
                                      {"sha256", util::to_hex(cert.fingerprint())}}));
+  return out;
+}
+
+namespace {
+
+Result<std::vector<json>> read_ledger(const fs::path& root_dir) {
+  PKI_TRY_ASSIGN(auto text, util::read_file(root_dir / ledger_file));
+  std::vector<json> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const auto nl = text.find('\n', start);
+    const auto line = text.substr(start, nl - start);
+    if (!line.empty()) {
+      auto j = json::parse(line, nullptr, false);
+      if (j.is_discarded()) return fail(ErrorKind::Malformed, (root_dir / ledger_file).string() + ": a line is not JSON");
+      out.push_back(std::move(j));
+    }
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  return out;
+}
+
+struct LoadedRoot {
+  x509::Certificate cert;
+  KeySigner signer;
+};
+
+Result<LoadedRoot> load_root(const fs::path& root_dir, const Secret& passphrase, const Clock& clock) {
+  PKI_TRY_ASSIGN(auto cert, x509::Certificate::load((root_dir / root_cert_file).string()));
+  PKI_TRY_ASSIGN(auto key, load_private_key(root_dir / root_key_file, passphrase));
+  if (!key.public_key().equals(cert.public_key())) return fail(ErrorKind::Crypto, (root_dir / root_key_file).string() + " is not the key of root.crt");
+  if (clock.now() > cert.not_after()) return fail(ErrorKind::InvalidArgument, "the root expired on " + util::format_time(cert.not_after()));
+  return LoadedRoot{std::move(cert), KeySigner(std::move(key))};
+}
+
+}  // namespace
+
+Result<void> root_revoke(const fs::path& root_dir, const std::string& serial_hex, int reason, const Clock& clock) {
+  PKI_TRY_ASSIGN(auto serial, util::from_hex(serial_hex));
+  const std::string hex = util::to_hex(serial);
+  PKI_TRY_ASSIGN(auto ledger, read_ledger(root_dir));
+  bool signed_here = false;
+  for (const auto& e : ledger) {
+    if (e.value("serial", "") != hex) continue;
+    if (e.value("operation", "") == "revoke") return fail(ErrorKind::AlreadyRevoked, "serial " + hex + " is already revoked in the ledger");
+    if (e.value("operation", "") == "intermediate sign" || e.value("operation", "") == "cross-sign") signed_here = true;
+  }
+  if (!signed_here) return fail(ErrorKind::NotFound, "this root signed no certificate with serial " + hex + " (see its ledger.jsonl)");
+  return append_ledger(root_dir, {{"time", util::format_time(clock.now())}, {"operation", "revoke"}, {"serial", hex}, {"reason", reason}});
+}
+
+Result<WrittenFile> root_crl(const CrlParams& p, const Secret& passphrase, const Clock& clock) {
+  PKI_TRY_ASSIGN(auto root, load_root(p.root_dir, passphrase, clock));
+  PKI_TRY_ASSIGN(auto ledger, read_ledger(p.root_dir));
+  x509::CrlSpec spec;
+  spec.this_update = clock.now();
+  spec.next_update = spec.this_update + p.next_update;
+  for (const auto& e : ledger) {
+    if (e.value("operation", "") == "crl") spec.number = std::max<std::int64_t>(spec.number, e.value("number", 0) + 1);
+    if (e.value("operation", "") == "revoke") {
+      auto at = util::parse_time(e.value("time", ""));
+      spec.revoked.push_back({e.value("serial", ""), at ? *at : spec.this_update, e.value("reason", 0)});
+    }
+  }
+  PKI_TRY_ASSIGN(auto der, x509::make_crl(root.cert, root.signer, spec));
+  std::string data = der;
+  if (p.out.extension() == ".pem") {
+    ossl::Ptr<BIO> bio(BIO_new(BIO_s_mem()));
+    PEM_write_bio(bio.get(), "X509 CRL", "", reinterpret_cast<const unsigned char*>(der.data()), static_cast<long>(der.size()));
+    data = ossl::bio_to_string(bio.get());
+  }
+  PKI_TRY_ASSIGN(auto written, write_output(p.out, data, public_file_mode, p.force));
+  PKI_TRY(append_ledger(p.root_dir, {{"time", util::format_time(spec.this_update)}, {"operation", "crl"}, {"number", spec.number},
+                                     {"revoked", spec.revoked.size()}, {"next_update", util::format_time(spec.next_update)},
+                                     {"sha256", written.sha256}}));
+  return written;
+}
+
+Result<SignResult> root_cross_sign(const CrossSignParams& p, const Secret& passphrase, const Clock& clock) {
+  PKI_TRY_ASSIGN(auto root, load_root(p.root_dir, passphrase, clock));
+  PKI_TRY_ASSIGN(auto other, x509::Certificate::load(p.subject.string()));
+  if (!other.is_ca()) return fail(ErrorKind::InvalidArgument, p.subject.string() + " is not a CA certificate");
+  if (other.public_key().equals(root.cert.public_key())) return fail(ErrorKind::InvalidArgument, "a root cannot cross-sign its own key");
+  x509::CertificateSpec spec;
+  spec.subject_der = other.subject_der();
+  spec.basic_constraints = x509::BasicConstraints{true, std::nullopt};
+  spec.key_usage = x509::KeyCertSign | x509::CrlSign;
+  spec.not_before = std::max(clock.now(), root.cert.not_before());
+  spec.not_after = std::min(spec.not_before + p.validity, root.cert.not_after());
+  Issuer issuer(root.cert, root.signer);
+  LedgerSerialRegistry serials(p.root_dir / ledger_file);
+  PKI_TRY_ASSIGN(auto cert, issuer.issue(spec, other.public_key(), serials));
+  SignResult out{cert, {}};
+  PKI_TRY_ASSIGN(auto cf, write_output(p.out, cert.pem(), public_file_mode, p.force));
+  out.files.push_back(cf);
+  PKI_TRY(append_ledger(p.root_dir, {{"time", util::format_time(clock.now())}, {"operation", "cross-sign"}, {"serial", cert.serial_hex()},
+                                     {"subject", cert.subject_text()}, {"sha256", util::to_hex(cert.fingerprint())}}));
   return out;
 }
 

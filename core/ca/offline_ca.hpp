@@ -85,6 +85,28 @@ struct SignResult {
 [[nodiscard]] Result<SignResult> intermediate_sign(const SignParams& params, const Secret& root_passphrase,
                                                    const Clock& clock);
 
+/** Records in the root's ledger that an intermediate it signed is revoked (a ceremony step). */
+[[nodiscard]] Result<void> root_revoke(const std::filesystem::path& root_dir, const std::string& serial_hex, int reason, const Clock& clock);
+
+struct CrlParams {
+  std::filesystem::path root_dir;
+  std::filesystem::path out;  // PEM if it ends in .pem, else DER
+  Seconds next_update{30LL * 86400};
+  bool force = false;
+};
+/** The root's CRL: every revocation in its ledger, numbered after the last CRL it recorded. */
+[[nodiscard]] Result<WrittenFile> root_crl(const CrlParams& p, const Secret& root_passphrase, const Clock& clock);
+
+struct CrossSignParams {
+  std::filesystem::path root_dir;  // the signing root
+  std::filesystem::path subject;   // the other CA's certificate: its name and key are certified
+  std::filesystem::path out;
+  Seconds validity{Seconds(5LL * 365 * 86400)};
+  bool force = false;
+};
+/** Root rotation: the signing root certifies another root's name and key (a cross-certificate). */
+[[nodiscard]] Result<SignResult> root_cross_sign(const CrossSignParams& p, const Secret& root_passphrase, const Clock& clock);
+
 /** Loads and decrypts a key file. Errors: NotFound, BadPassphrase, Malformed. */
 [[nodiscard]] Result<crypto::PrivateKey> load_private_key(const std::filesystem::path& path, const Secret& passphrase);
 
