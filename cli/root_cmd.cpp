@@ -5,6 +5,7 @@
 #include "cli/validators.hpp"
 #include "core/ca/offline_ca.hpp"
 #include "core/ra/revocation.hpp"
+#include "core/util/atomic_file.hpp"
 
 namespace pkictl::cli {
 namespace {
@@ -75,6 +76,47 @@ int run_cross_sign(Context& ctx, const RootOpsOptions& o) {
   return ExitOk;
 }
 
+struct RotateOptions {
+  std::string old_root, new_root, out, csr, validity = "5y", intermediate_validity = "1y";
+  PassphraseOptions old_pass{"", "PKICTL_OLD_PASSPHRASE"}, new_pass{"", "PKICTL_NEW_PASSPHRASE"};
+};
+
+/** The rotation steps in one go: each root cross-signs the other, the issuing CA is re-issued
+ * under the new root, and the files the server and the trust bundles need are written. */
+int run_rotate(Context& ctx, const RotateOptions& o) {
+  namespace fs = std::filesystem;
+  auto old_pass = obtain_passphrase(o.old_pass, "Passphrase for the old root key", false);
+  if (!old_pass) return report(ctx, old_pass.error());
+  auto new_pass = obtain_passphrase(o.new_pass, "Passphrase for the new root key", false);
+  if (!new_pass) return report(ctx, new_pass.error());
+  if (auto d = util::ensure_directory(o.out, 0755); !d) return report(ctx, d.error());
+  const fs::path out = o.out;
+  const auto validity = duration_of(o.validity);
+  auto a = ca::root_cross_sign({o.old_root, fs::path(o.new_root) / "root.crt", out / "new-by-old.crt", validity, false}, *old_pass, ctx.clock);
+  if (!a) return report(ctx, a.error());
+  auto b = ca::root_cross_sign({o.new_root, fs::path(o.old_root) / "root.crt", out / "old-by-new.crt", validity, false}, *new_pass, ctx.clock);
+  if (!b) return report(ctx, b.error());
+  auto old_root = x509::Certificate::load((fs::path(o.old_root) / "root.crt").string());
+  auto new_root = x509::Certificate::load((fs::path(o.new_root) / "root.crt").string());
+  if (!old_root || !new_root) return report(ctx, (!old_root ? old_root : new_root).error());
+  if (auto w = util::write_file_atomic(out / "transition-roots.pem", old_root->pem() + new_root->pem(), {.mode = 0644}); !w) return report(ctx, w.error());
+  ctx.out << "wrote " << (out / "new-by-old.crt").string() << ", " << (out / "old-by-new.crt").string() << ", "
+          << (out / "transition-roots.pem").string() << "\n";
+  if (!o.csr.empty()) {
+    ca::SignParams sp;
+    sp.root_dir = o.new_root;
+    sp.csr_path = o.csr;
+    sp.out = out / "intermediate-under-new.crt";
+    sp.validity = duration_of(o.intermediate_validity);
+    auto s = ca::intermediate_sign(sp, *new_pass, ctx.clock);
+    if (!s) return report(ctx, s.error());
+    ctx.out << "wrote " << sp.out.string() << " (the issuing CA under the new root)\n"
+            << "serve both chains: in pkictl.toml [ca] set alternate_chains = [\"" << sp.out.string() << "\"] and extra_roots = [\""
+            << (fs::path(o.new_root) / "root.crt").string() << "\"], then restart\n";
+  }
+  return ExitOk;
+}
+
 }  // namespace
 
 void register_root(CLI::App& app, Context& ctx) {
@@ -103,14 +145,19 @@ void register_root(CLI::App& app, Context& ctx) {
   revoke->add_option("--reason", rv->reason, "RFC 5280 reason name or number (e.g. keyCompromise, superseded)");
   revoke->callback([&ctx, rv] { ctx.action = [&ctx, rv] { return run_root_revoke(ctx, *rv); }; });
 
-  auto cr = std::make_shared<RootOpsOptions>();
-  auto* crl = root->add_subcommand("crl", "Sign the root's CRL from its ledger (offline)");
-  crl->add_option("--root", cr->root, "The root directory")->required()->check(CLI::ExistingDirectory);
-  crl->add_option("--out", cr->out, "The CRL file (PEM if it ends in .pem, else DER)")->required();
-  crl->add_option("--next-update", cr->next_update, "nextUpdate after now (default 30d)")->check(duration_validator());
-  crl->add_flag("--force", cr->force, "Replace an existing file");
-  add_passphrase_options(*crl, cr->pass, "the root key");
-  crl->callback([&ctx, cr] { ctx.action = [&ctx, cr] { return run_root_crl(ctx, *cr); }; });
+  // The root's CRL: `pkictl root crl`, also reachable as `pkictl crl generate --root`.
+  auto add_crl = [&ctx](CLI::App* cmd) {
+    auto cr = std::make_shared<RootOpsOptions>();
+    cmd->add_option("--root", cr->root, "The root directory")->required()->check(CLI::ExistingDirectory);
+    cmd->add_option("--out", cr->out, "The CRL file (PEM if it ends in .pem, else DER)")->required();
+    cmd->add_option("--next-update", cr->next_update, "nextUpdate after now (default 30d)")->check(duration_validator());
+    cmd->add_flag("--force", cr->force, "Replace an existing file");
+    add_passphrase_options(*cmd, cr->pass, "the root key");
+    cmd->callback([&ctx, cr] { ctx.action = [&ctx, cr] { return run_root_crl(ctx, *cr); }; });
+  };
+  add_crl(root->add_subcommand("crl", "Sign the root's CRL from its ledger (offline)"));
+  add_crl(app.add_subcommand("crl", "Offline CRLs (the server publishes its own)")->require_subcommand(1)
+              ->add_subcommand("generate", "Sign the root's CRL from its ledger (same as 'pkictl root crl')"));
 
   auto cs = std::make_shared<RootOpsOptions>();
   auto* cross = root->add_subcommand("cross-sign", "Rotation: certify another root's name and key with this root");
@@ -124,6 +171,18 @@ void register_root(CLI::App& app, Context& ctx) {
                 "  pkictl root cross-sign --root old-root --cert new-root/root.crt --out new-by-old.crt\n"
                 "  pkictl root cross-sign --root new-root --cert old-root/root.crt --out old-by-new.crt");
   cross->callback([&ctx, cs] { ctx.action = [&ctx, cs] { return run_cross_sign(ctx, *cs); }; });
+
+  auto ro = std::make_shared<RotateOptions>();
+  auto* rotate = root->add_subcommand("rotate", "Root rotation in one step: cross-sign both ways, re-issue the issuing CA under the new root");
+  rotate->add_option("--old-root", ro->old_root, "The current root directory")->required()->check(CLI::ExistingDirectory);
+  rotate->add_option("--new-root", ro->new_root, "The new root directory (from 'pkictl root init')")->required()->check(CLI::ExistingDirectory);
+  rotate->add_option("--out", ro->out, "Directory for the cross-certificates, the transition bundle and the re-issued CA")->required();
+  rotate->add_option("--csr", ro->csr, "The issuing CA's CSR, to re-issue it under the new root")->check(CLI::ExistingFile);
+  rotate->add_option("--validity", ro->validity, "Cross-certificate lifetime (default 5y)")->check(duration_validator());
+  rotate->add_option("--intermediate-validity", ro->intermediate_validity, "Re-issued CA lifetime (default 1y)")->check(duration_validator());
+  rotate->add_option("--old-passphrase-file", ro->old_pass.file, "The old root key's passphrase (else $PKICTL_OLD_PASSPHRASE or a prompt)")->check(CLI::ExistingFile);
+  rotate->add_option("--new-passphrase-file", ro->new_pass.file, "The new root key's passphrase (else $PKICTL_NEW_PASSPHRASE or a prompt)")->check(CLI::ExistingFile);
+  rotate->callback([&ctx, ro] { ctx.action = [&ctx, ro] { return run_rotate(ctx, *ro); }; });
 }
 
 }  // namespace pkictl::cli

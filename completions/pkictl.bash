@@ -10,6 +10,9 @@ _pkictl() {
       "/root/revoke") path="$path/revoke" ;;
       "/root/crl") path="$path/crl" ;;
       "/root/cross-sign") path="$path/cross-sign" ;;
+      "/root/rotate") path="$path/rotate" ;;
+      "/crl") path="$path/crl" ;;
+      "/crl/generate") path="$path/generate" ;;
       "/intermediate") path="$path/intermediate" ;;
       "/intermediate/csr") path="$path/csr" ;;
       "/intermediate/sign") path="$path/sign" ;;
@@ -40,11 +43,11 @@ _pkictl() {
     "")
       case "$prev" in
       esac
-      COMPREPLY=($(compgen -W "root intermediate cert serve acme trust completion --help -h --version --verbose -v" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "root crl intermediate cert serve acme trust completion --help -h --version --verbose -v" -- "$cur")) ;;
     "/root")
       case "$prev" in
       esac
-      COMPREPLY=($(compgen -W "init revoke crl cross-sign --help -h" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "init revoke crl cross-sign rotate --help -h" -- "$cur")) ;;
     "/root/init")
       case "$prev" in
         --key-type) COMPREPLY=($(compgen -W "ec-p256 ec-p384 ed25519 rsa-2048 rsa-3072 rsa-4096" -- "$cur")); return 0 ;;
@@ -82,6 +85,31 @@ _pkictl() {
         --validity) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
       esac
       COMPREPLY=($(compgen -W "--help -h --root --cert --out --validity --force --passphrase-file --passphrase-env" -- "$cur")) ;;
+    "/root/rotate")
+      case "$prev" in
+        --csr) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --intermediate-validity) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --new-passphrase-file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --new-root) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --old-passphrase-file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --old-root) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --out) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --validity) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --old-root --new-root --out --csr --validity --intermediate-validity --old-passphrase-file --new-passphrase-file" -- "$cur")) ;;
+    "/crl")
+      case "$prev" in
+      esac
+      COMPREPLY=($(compgen -W "generate --help -h" -- "$cur")) ;;
+    "/crl/generate")
+      case "$prev" in
+        --next-update) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --out) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --passphrase-env) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --passphrase-file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --root) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --root --out --next-update --force --passphrase-file --passphrase-env" -- "$cur")) ;;
     "/intermediate")
       case "$prev" in
       esac

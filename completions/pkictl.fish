@@ -13,6 +13,12 @@ function __pkictl_path
         set path "$path/crl"
       case '/root/cross-sign'
         set path "$path/cross-sign"
+      case '/root/rotate'
+        set path "$path/rotate"
+      case '/crl'
+        set path "$path/crl"
+      case '/crl/generate'
+        set path "$path/generate"
       case '/intermediate'
         set path "$path/intermediate"
       case '/intermediate/csr'
@@ -67,6 +73,7 @@ function __pkictl_path
 end
 complete -c pkictl -f
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a root
+complete -c pkictl -n 'test (__pkictl_path) = ""' -a crl
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a intermediate
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a cert
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a serve
@@ -80,6 +87,7 @@ complete -c pkictl -n 'test (__pkictl_path) = "/root"' -a init
 complete -c pkictl -n 'test (__pkictl_path) = "/root"' -a revoke
 complete -c pkictl -n 'test (__pkictl_path) = "/root"' -a crl
 complete -c pkictl -n 'test (__pkictl_path) = "/root"' -a cross-sign
+complete -c pkictl -n 'test (__pkictl_path) = "/root"' -a rotate
 complete -c pkictl -n 'test (__pkictl_path) = "/root"' -l help
 complete -c pkictl -n 'test (__pkictl_path) = "/root/init"' -l help
 complete -c pkictl -n 'test (__pkictl_path) = "/root/init"' -l subject -r -F
@@ -110,6 +118,24 @@ complete -c pkictl -n 'test (__pkictl_path) = "/root/cross-sign"' -l validity -r
 complete -c pkictl -n 'test (__pkictl_path) = "/root/cross-sign"' -l force
 complete -c pkictl -n 'test (__pkictl_path) = "/root/cross-sign"' -l passphrase-file -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/root/cross-sign"' -l passphrase-env -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/rotate"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/root/rotate"' -l old-root -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/rotate"' -l new-root -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/rotate"' -l out -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/rotate"' -l csr -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/rotate"' -l validity -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/rotate"' -l intermediate-validity -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/rotate"' -l old-passphrase-file -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/root/rotate"' -l new-passphrase-file -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/crl"' -a generate
+complete -c pkictl -n 'test (__pkictl_path) = "/crl"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/crl/generate"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/crl/generate"' -l root -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/crl/generate"' -l out -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/crl/generate"' -l next-update -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/crl/generate"' -l force
+complete -c pkictl -n 'test (__pkictl_path) = "/crl/generate"' -l passphrase-file -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/crl/generate"' -l passphrase-env -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/intermediate"' -a csr
 complete -c pkictl -n 'test (__pkictl_path) = "/intermediate"' -a sign
 complete -c pkictl -n 'test (__pkictl_path) = "/intermediate"' -l help

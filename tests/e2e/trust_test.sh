@@ -86,6 +86,15 @@ expect_grep '^= CN=E2E Root 2027' "$WORK/out"
 expect_rc 0 "$PKICTL" trust diff --json both.p12 new.pem
 expect_grep '"removed"' "$WORK/out"
 
+# --- The same rotation in one step, with the passphrases of both roots from files.
+expect_rc 0 "$PKICTL" root rotate --old-root root --new-root newroot --out rotation --csr issuing/intermediate.csr \
+  --old-passphrase-file pass --new-passphrase-file pass
+for f in new-by-old.crt old-by-new.crt transition-roots.pem intermediate-under-new.crt; do [ -s rotation/$f ] || fail "root rotate did not write $f"; done; ok
+expect_grep 'alternate_chains' "$WORK/out"
+cat leaf.crt rotation/intermediate-under-new.crt >chain-rot.pem
+expect_rc 0 "$PKICTL" trust verify --bundle newroot/root.crt --cert chain-rot.pem
+expect_rc 0 "$PKICTL" trust verify --bundle rotation/transition-roots.pem --cert chain-old.pem
+
 # --- Bootstrap by fingerprint from a server publishing both roots during the rotation.
 start_dns
 ACME_PORT=$(free_port); HTTP01_PORT=$(free_port)
@@ -108,7 +117,7 @@ serial=$(openssl x509 -in new-by-old.crt -noout -serial | cut -d= -f2)
 expect_rc 0 "$PKICTL" root revoke --root root --serial "$serial" --reason superseded
 expect_rc 1 "$PKICTL" root revoke --root root --serial "$serial"
 one_line_error
-expect_rc 0 "$PKICTL" root crl --root root --out root.crl.pem --next-update 7d
+expect_rc 0 "$PKICTL" crl generate --root root --out root.crl.pem --next-update 7d
 openssl crl -in root.crl.pem -CAfile root/root.crt -noout -text >rootcrl.txt 2>&1 || fail "openssl rejects the root CRL"
 expect_grep 'verify OK|CRL Number: *1' rootcrl.txt
 expect_grep "$(echo "$serial" | tr a-f A-F)" rootcrl.txt
