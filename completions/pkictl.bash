@@ -190,13 +190,14 @@ _pkictl() {
       COMPREPLY=($(compgen -W "register account issue renew revoke --help -h --state --ca-bundle --timeout --json --passphrase-file --passphrase-env" -- "$cur")) ;;
     "/acme/register")
       case "$prev" in
+        --ca-fingerprint) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --contact) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --directory) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --eab-hmac-key-file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --eab-kid) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --key-type) COMPREPLY=($(compgen -W "ec-p256 ec-p384 ed25519 rsa-2048 rsa-3072 rsa-4096" -- "$cur")); return 0 ;;
       esac
-      COMPREPLY=($(compgen -W "--help -h --directory --contact --agree-tos --eab-kid --eab-hmac-key-file --key-type" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "--help -h --directory --contact --agree-tos --eab-kid --eab-hmac-key-file --key-type --ca-fingerprint" -- "$cur")) ;;
     "/acme/account")
       case "$prev" in
       esac

@@ -211,6 +211,7 @@ complete -c pkictl -n 'test (__pkictl_path) = "/acme/register"' -l agree-tos
 complete -c pkictl -n 'test (__pkictl_path) = "/acme/register"' -l eab-kid -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/acme/register"' -l eab-hmac-key-file -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/acme/register"' -l key-type -r -a 'ec-p256 ec-p384 ed25519 rsa-2048 rsa-3072 rsa-4096'
+complete -c pkictl -n 'test (__pkictl_path) = "/acme/register"' -l ca-fingerprint -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/acme/account"' -a show
 complete -c pkictl -n 'test (__pkictl_path) = "/acme/account"' -a update
 complete -c pkictl -n 'test (__pkictl_path) = "/acme/account"' -a deactivate

@@ -86,6 +86,7 @@ Result<FetchResponse> HttpSession::fetch(const FetchRequest& req) {
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
   }
+  if (req.want_peer_chain) curl_easy_setopt(c, CURLOPT_CERTINFO, 1L);
   if (req.method != "GET") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
   if (req.method == "HEAD") curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
   if (!req.body.empty() || req.method == "POST") {
@@ -114,6 +115,12 @@ Result<FetchResponse> HttpSession::fetch(const FetchRequest& req) {
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
   char* ip = nullptr;
   if (curl_easy_getinfo(c, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip) resp.primary_ip = ip;
+  curl_certinfo* info = nullptr;
+  if (req.want_peer_chain && curl_easy_getinfo(c, CURLINFO_CERTINFO, &info) == CURLE_OK && info) {
+    for (int i = 0; i < info->num_of_certs; ++i)
+      for (curl_slist* s = info->certinfo[i]; s; s = s->next)
+        if (std::string_view(s->data).rfind("Cert:", 0) == 0) resp.peer_chain_pem.emplace_back(s->data + 5);
+  }
   return resp;
 }
 

@@ -21,6 +21,7 @@ struct FetchRequest {
   std::size_t max_body_bytes = 64 * 1024;
   std::string ca_file;          // for https; "" = system trust
   bool verify_tls = true;
+  bool want_peer_chain = false;  // collect the certificates the server presented (bootstrap by fingerprint)
 };
 
 struct FetchResponse {
@@ -28,6 +29,7 @@ struct FetchResponse {
   std::string body;
   std::map<std::string, std::string> headers;  // lower-case names; repeated fields joined with ", "
   std::string primary_ip;
+  std::vector<std::string> peer_chain_pem;  // with want_peer_chain: leaf first
 };
 
 /** Performs the request; redirects are not followed (the caller vets each hop).

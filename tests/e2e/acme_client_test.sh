@@ -33,6 +33,16 @@ one_line_error
 expect_rc 0 acme --json account show
 expect_grep '"status": "valid"' "$WORK/out"
 
+# --- Bootstrap by fingerprint instead of --ca-bundle: the issuing CA the server presents, or the
+# root it publishes; a fingerprint that matches nothing is refused.
+sha() { openssl x509 -in "$1" -outform DER | sha256sum | cut -d' ' -f1; }
+expect_rc 0 timeout 60 "$PKICTL" acme --state pinned register --directory "$DIRECTORY" --ca-fingerprint "$(sha issuing/intermediate.crt)"
+expect_rc 0 timeout 60 "$PKICTL" acme --state pinned account show
+expect_rc 0 timeout 60 "$PKICTL" acme --state pinned-root register --directory "$DIRECTORY" --ca-fingerprint "$(sha root/root.crt)"
+expect_rc 1 timeout 60 "$PKICTL" acme --state pinned-bad register --directory "$DIRECTORY" --ca-fingerprint "$(printf 'ab%.0s' {1..32})"
+one_line_error
+expect_grep 'refusing to trust it' "$WORK/err"
+
 # --- Every challenge type; key 0600; the chain verifies; progress names each identifier.
 expect_rc 0 acme issue --identifier dns:h1.test.internal --identifier h2.test.internal --http-listen "127.0.0.1:$HTTP01_PORT" \
   --key-out h.key --cert-out h.crt --chain-out h.chain
@@ -95,6 +105,9 @@ cleanup_hooks+=("kill $!")
 wait_for "$WORK/pebble.log" 'ACME directory available' 20
 peb() { timeout 120 "$PKICTL" acme --state theirs --ca-bundle pebble.crt "$@"; }
 expect_rc 0 peb register --directory "https://127.0.0.1:$P_PORT/dir" --agree-tos --contact mailto:ops@test.internal
+expect_rc 0 timeout 60 "$PKICTL" acme --state theirs-pinned register --directory "https://127.0.0.1:$P_PORT/dir" --agree-tos \
+  --ca-fingerprint "$(sha pebble.crt)"
+expect_rc 0 timeout 60 "$PKICTL" acme --state theirs-pinned account show
 expect_rc 0 peb issue --identifier dns:p1.test.internal --http-listen "127.0.0.1:$P_HTTP" --key-out p1.key --cert-out p1.crt
 expect_rc 0 peb issue --identifier dns:p2.test.internal --challenge tls-alpn-01 --tls-listen "127.0.0.1:$P_TLS" --key-out p2.key --cert-out p2.crt
 expect_rc 0 peb issue --identifier dns:p3.test.internal --identifier '*.p3.test.internal' --challenge dns-01 --dns-hook "$WORK/dns-hook" \
