@@ -49,5 +49,6 @@ void register_completion(CLI::App& app, Context& ctx);
 void register_serve(CLI::App& app, Context& ctx);
 void register_acme(CLI::App& app, Context& ctx);
 void register_trust(CLI::App& app, Context& ctx);
+void register_eab(CLI::App& app, Context& ctx);
 
 }  // namespace pkictl::cli

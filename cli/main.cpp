@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   register_serve(app, ctx);
   register_acme(app, ctx);
   register_trust(app, ctx);
+  register_eab(app, ctx);
   register_completion(app, ctx);  // last: it walks the tree built above
   try {
     app.parse(argc, argv);

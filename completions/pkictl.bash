@@ -36,6 +36,10 @@ _pkictl() {
       "/trust/verify") path="$path/verify" ;;
       "/trust/diff") path="$path/diff" ;;
       "/trust/fetch") path="$path/fetch" ;;
+      "/eab") path="$path/eab" ;;
+      "/eab/create") path="$path/create" ;;
+      "/eab/list") path="$path/list" ;;
+      "/eab/revoke") path="$path/revoke" ;;
       "/completion") path="$path/completion" ;;
     esac
   done
@@ -43,7 +47,7 @@ _pkictl() {
     "")
       case "$prev" in
       esac
-      COMPREPLY=($(compgen -W "root crl intermediate cert serve acme trust completion --help -h --version --verbose -v" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "root crl intermediate cert serve acme trust eab completion --help -h --version --verbose -v" -- "$cur")) ;;
     "/root")
       case "$prev" in
       esac
@@ -286,6 +290,30 @@ _pkictl() {
         --url) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
       esac
       COMPREPLY=($(compgen -W "--help -h --url --fingerprint --out --force" -- "$cur")) ;;
+    "/eab")
+      case "$prev" in
+      esac
+      COMPREPLY=($(compgen -W "create list revoke --help -h" -- "$cur")) ;;
+    "/eab/create")
+      case "$prev" in
+        --binding) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --config) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --expires) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --passphrase-env) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --passphrase-file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --config --binding --expires --single-use --json --passphrase-file --passphrase-env" -- "$cur")) ;;
+    "/eab/list")
+      case "$prev" in
+        --config) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --config --json" -- "$cur")) ;;
+    "/eab/revoke")
+      case "$prev" in
+        --config) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --config" -- "$cur"))
+      [[ "$cur" == -* ]] || COMPREPLY+=($(compgen -f -- "$cur")) ;;
     "/completion")
       case "$prev" in
       esac

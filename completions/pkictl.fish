@@ -65,6 +65,14 @@ function __pkictl_path
         set path "$path/diff"
       case '/trust/fetch'
         set path "$path/fetch"
+      case '/eab'
+        set path "$path/eab"
+      case '/eab/create'
+        set path "$path/create"
+      case '/eab/list'
+        set path "$path/list"
+      case '/eab/revoke'
+        set path "$path/revoke"
       case '/completion'
         set path "$path/completion"
     end
@@ -79,6 +87,7 @@ complete -c pkictl -n 'test (__pkictl_path) = ""' -a cert
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a serve
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a acme
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a trust
+complete -c pkictl -n 'test (__pkictl_path) = ""' -a eab
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a completion
 complete -c pkictl -n 'test (__pkictl_path) = ""' -l help
 complete -c pkictl -n 'test (__pkictl_path) = ""' -l version
@@ -274,5 +283,23 @@ complete -c pkictl -n 'test (__pkictl_path) = "/trust/fetch"' -l url -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/trust/fetch"' -l fingerprint -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/trust/fetch"' -l out -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/trust/fetch"' -l force
+complete -c pkictl -n 'test (__pkictl_path) = "/eab"' -a create
+complete -c pkictl -n 'test (__pkictl_path) = "/eab"' -a list
+complete -c pkictl -n 'test (__pkictl_path) = "/eab"' -a revoke
+complete -c pkictl -n 'test (__pkictl_path) = "/eab"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/eab/create"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/eab/create"' -l config -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/eab/create"' -l binding -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/eab/create"' -l expires -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/eab/create"' -l single-use
+complete -c pkictl -n 'test (__pkictl_path) = "/eab/create"' -l json
+complete -c pkictl -n 'test (__pkictl_path) = "/eab/create"' -l passphrase-file -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/eab/create"' -l passphrase-env -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/eab/list"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/eab/list"' -l config -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/eab/list"' -l json
+complete -c pkictl -n 'test (__pkictl_path) = "/eab/revoke"' -F
+complete -c pkictl -n 'test (__pkictl_path) = "/eab/revoke"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/eab/revoke"' -l config -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/completion"' -a 'bash zsh fish'
 complete -c pkictl -n 'test (__pkictl_path) = "/completion"' -l help

@@ -98,6 +98,9 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   rc.crl_url = links.crl(util::to_hex(*ca_cert.subject_key_id()));
   rc.ca_issuers_url = links.ca_certificate(util::to_hex(ca_cert.fingerprint()));
   rc.crl_exempt_below = cfg.ca.crl_exempt_below;
+  rc.external_account_required = cfg.acme.external_account_required;
+  rc.new_account_url = links.acme("/new-account");
+  PKI_TRY_ASSIGN(rc.eab_sealing, acme::eab_sealing_key(ca_passphrase));
   PKI_TRY_ASSIGN(auto alternates, load_alternates(cfg, ca_cert));
   ra::IssuingCa ica{&issuer, util::to_hex(*ca_cert.subject_key_id()), chain, std::move(alternates)};
   ra::RegistrationAuthority ra(*store, clock, ica, std::move(allow), rc, logger);

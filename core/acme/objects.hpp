@@ -34,6 +34,7 @@ struct Account {
   std::string thumbprint;  // RFC 7638, base64url
   bool tos_agreed = false;
   TimePoint created{};
+  std::string binding;     // the policy binding of its EAB key, for life ("" = none)
 };
 
 struct Challenge {

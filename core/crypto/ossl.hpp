@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/kdf.h>
 #include <openssl/pkcs12.h>
 #include <openssl/pkcs7.h>
 #include <openssl/ssl.h>
@@ -70,6 +71,8 @@ PKICTL_OSSL_FREE(SSL, SSL_free)
 PKICTL_OSSL_FREE(X509_PUBKEY, X509_PUBKEY_free)
 PKICTL_OSSL_FREE(PKCS7, PKCS7_free)
 PKICTL_OSSL_FREE(PKCS12, PKCS12_free)
+PKICTL_OSSL_FREE(EVP_KDF, EVP_KDF_free)
+PKICTL_OSSL_FREE(EVP_KDF_CTX, EVP_KDF_CTX_free)
 PKICTL_OSSL_FREE(AUTHORITY_INFO_ACCESS, AUTHORITY_INFO_ACCESS_free)
 PKICTL_OSSL_FREE(ACCESS_DESCRIPTION, ACCESS_DESCRIPTION_free)
 PKICTL_OSSL_FREE(DIST_POINT_NAME, DIST_POINT_NAME_free)

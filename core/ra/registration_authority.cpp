@@ -75,7 +75,29 @@ Result<RegistrationAuthority::AccountResult> RegistrationAuthority::new_account(
   a.thumbprint = thumbprint;
   a.tos_agreed = agreed;
   a.created = m_clock.now();
-  auto inserted = m_store.insert_account(a);
+  // RFC 8555 §7.3.4: External Account Binding binds the new account to a key handed out of band.
+  std::string eab_kid;
+  if (payload.contains("externalAccountBinding")) {
+    PKI_TRY_ASSIGN(auto eab, acme::parse_eab(payload["externalAccountBinding"]));
+    if (eab.url != m_cfg.new_account_url)
+      return fail(ErrorKind::Malformed, "externalAccountBinding url is \"" + eab.url + "\", not " + m_cfg.new_account_url);
+    if (eab.payload != jwk) return fail(ErrorKind::Malformed, "externalAccountBinding payload must be the account's JWK (the jwk of this request)");
+    if (!m_cfg.eab_sealing) return fail(ErrorKind::Unauthorized, "this server has no External Account Binding keys");
+    PKI_TRY_ASSIGN(auto key, m_store.eab_by_kid(eab.kid));
+    if (!key) return fail(ErrorKind::Unauthorized, "unknown EAB key id \"" + eab.kid + "\"");
+    auto hmac = acme::unseal(*m_cfg.eab_sealing, key->sealed_hmac, key->kid);
+    if (!hmac) return fail(ErrorKind::Internal, hmac.error().detail);
+    PKI_TRY(acme::verify_eab_mac(eab, *hmac));
+    if (key->revoked_at) return fail(ErrorKind::Unauthorized, "EAB key " + key->kid + " was revoked");
+    if (key->expires && *key->expires <= m_clock.now()) return fail(ErrorKind::Unauthorized, "EAB key " + key->kid + " expired " + util::format_time(*key->expires));
+    if (key->single_use && key->uses > 0) return fail(ErrorKind::Unauthorized, "EAB key " + key->kid + " was single-use and is spent");
+    eab_kid = key->kid;
+    a.binding = key->binding;
+  } else if (m_cfg.external_account_required) {
+    return fail(ErrorKind::ExternalAccountRequired, "this server requires External Account Binding: ask the CA operators for a key id and HMAC key "
+                                                    "(pkictl eab create) and register with them");
+  }
+  auto inserted = eab_kid.empty() ? m_store.insert_account(a) : m_store.insert_account_with_eab(a, eab_kid);
   if (!inserted) {
     // A concurrent newAccount with the same key won: return that one.
     if (inserted.error().kind == ErrorKind::Conflict) {
@@ -84,7 +106,7 @@ Result<RegistrationAuthority::AccountResult> RegistrationAuthority::new_account(
     }
     return fail(std::move(inserted).error());
   }
-  m_log.info("account created", {{"account", a.id}, {"key", key.info().describe()}, {"contacts", a.contact.size()}});
+  m_log.info("account created", {{"account", a.id}, {"key", key.info().describe()}, {"contacts", a.contact.size()}, {"binding", a.binding}, {"eab_kid", eab_kid}});
   return AccountResult{a, true};
 }
 

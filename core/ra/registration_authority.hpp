@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/acme/eab.hpp"
 #include "core/acme/key_cache.hpp"
 #include "core/acme/objects.hpp"
 #include "core/ca/issuer.hpp"
@@ -32,6 +33,9 @@ struct RaConfig {
   std::string crl_url;             // CRL distribution point put in certificates ("" = none)
   std::string ca_issuers_url;      // AIA caIssuers: where the issuing CA certificate is served
   Seconds crl_exempt_below{0};     // certificates living less get no CRL distribution point
+  bool external_account_required = false;
+  std::optional<acme::SealingKey> eab_sealing;  // unseals EAB HMAC keys; none = EAB unavailable
+  std::string new_account_url;                  // what an EAB's "url" must be
 };
 
 /** What the validator needs to check one challenge. */

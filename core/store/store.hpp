@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/acme/eab.hpp"
 #include "core/acme/objects.hpp"
 #include "core/ca/issuer.hpp"
 #include "core/util/result.hpp"
@@ -76,6 +77,16 @@ class Store {
   // Compromised keys: never certified again.
   [[nodiscard]] virtual Result<void> block_key(const std::string& spki_sha256, const std::string& why, TimePoint at) = 0;
   [[nodiscard]] virtual Result<std::optional<std::string>> key_blocked(const std::string& spki_sha256) = 0;
+
+  // External Account Binding.
+  [[nodiscard]] virtual Result<void> insert_eab(const acme::EabKey& k) = 0;
+  [[nodiscard]] virtual Result<std::optional<acme::EabKey>> eab_by_kid(const std::string& kid) = 0;
+  [[nodiscard]] virtual Result<std::vector<acme::EabKey>> list_eabs() = 0;
+  /** False if there is no such key or it was revoked already. */
+  [[nodiscard]] virtual Result<bool> revoke_eab(const std::string& kid, TimePoint at) = 0;
+  /** Creates the account and records the key's use in one transaction. Conflict when the key was
+   * revoked meanwhile, or is single-use and was used meanwhile. */
+  [[nodiscard]] virtual Result<void> insert_account_with_eab(const Account& a, const std::string& kid) = 0;
 
   // ARI (RFC 9773).
   /** Is there an order (not invalid) that already replaces the certificate `cert_id`? */

@@ -88,6 +88,21 @@ CREATE TABLE blocked_keys (spki_sha256 TEXT PRIMARY KEY, reason TEXT NOT NULL, c
 CREATE INDEX orders_replaces ON orders(replaces) WHERE replaces != '';
 CREATE INDEX certificates_revoked ON certificates(issuer_key_id, revoked_at) WHERE revoked_at IS NOT NULL;
 )SQL",
+      // 4: External Account Binding keys (sealed) and the binding each account belongs to.
+      R"SQL(
+ALTER TABLE accounts ADD COLUMN binding TEXT NOT NULL DEFAULT '';
+CREATE TABLE eab_keys (
+  kid TEXT PRIMARY KEY,
+  binding TEXT NOT NULL,
+  sealed_hmac BLOB NOT NULL,
+  created INTEGER NOT NULL,
+  expires INTEGER,
+  single_use INTEGER NOT NULL,
+  used_by TEXT NOT NULL DEFAULT '',
+  uses INTEGER NOT NULL DEFAULT 0,
+  revoked_at INTEGER
+);
+)SQL",
   };
   return all;
 }

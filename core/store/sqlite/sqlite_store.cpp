@@ -90,10 +90,46 @@ class SqliteStore final : public Store {
 
   Result<void> insert_account(const Account& a) override {
     return locked("creating the account", [&]() -> Result<void> {
-      SQLite::Statement& st = prepare("INSERT INTO accounts(id, thumbprint, jwk, status, contact, tos_agreed, created) VALUES(?,?,?,?,?,?,?)");
-      st.bind(1, a.id); st.bind(2, a.thumbprint); st.bind(3, a.jwk); st.bind(4, std::string(acme::to_string(a.status)));
-      st.bind(5, json(a.contact).dump()); st.bind(6, a.tos_agreed ? 1 : 0); st.bind(7, static_cast<int64_t>(secs(a.created)));
+      insert_account_row(a);
+      return {};
+    });
+  }
+
+  Result<void> insert_eab(const acme::EabKey& k) override {
+    return locked("storing the EAB key", [&]() -> Result<void> {
+      SQLite::Statement& st = prepare("INSERT INTO eab_keys(kid, binding, sealed_hmac, created, expires, single_use) VALUES(?,?,?,?,?,?)");
+      st.bind(1, k.kid); st.bind(2, k.binding); st.bind(3, k.sealed_hmac.data(), static_cast<int>(k.sealed_hmac.size()));
+      st.bind(4, static_cast<int64_t>(secs(k.created))); bind_opt_time(st, 5, k.expires); st.bind(6, k.single_use ? 1 : 0);
       st.exec();
+      return {};
+    });
+  }
+
+  Result<std::optional<acme::EabKey>> eab_by_kid(const std::string& kid) override {
+    PKI_TRY_ASSIGN(auto all, eabs_where("kid=?", kid));
+    if (all.empty()) return std::optional<acme::EabKey>();
+    return std::optional<acme::EabKey>(all.front());
+  }
+
+  Result<std::vector<acme::EabKey>> list_eabs() override { return eabs_where("1=1", ""); }
+
+  Result<bool> revoke_eab(const std::string& kid, TimePoint at) override {
+    return locked("revoking the EAB key", [&]() -> Result<bool> {
+      SQLite::Statement& st = prepare("UPDATE eab_keys SET revoked_at=? WHERE kid=? AND revoked_at IS NULL");
+      st.bind(1, static_cast<int64_t>(secs(at))); st.bind(2, kid);
+      return st.exec() == 1;
+    });
+  }
+
+  Result<void> insert_account_with_eab(const Account& a, const std::string& kid) override {
+    return locked("creating the account", [&]() -> Result<void> {
+      Tx tx(m_db);
+      SQLite::Statement& use = prepare("UPDATE eab_keys SET uses = uses + 1, used_by = CASE WHEN used_by = '' THEN ? ELSE used_by END "
+                                       "WHERE kid=? AND revoked_at IS NULL AND (single_use = 0 OR uses = 0)");
+      use.bind(1, a.id); use.bind(2, kid);
+      if (use.exec() != 1) return fail(ErrorKind::Unauthorized, "EAB key " + kid + " was revoked or (single-use) used meanwhile");
+      insert_account_row(a);
+      tx.commit();
       return {};
     });
   }
@@ -417,9 +453,41 @@ class SqliteStore final : public Store {
       throw std::runtime_error("the database schema (version " + std::to_string(version) + ") is newer than this pkictl");
   }
 
+  void insert_account_row(const Account& a) {
+    SQLite::Statement& st = prepare("INSERT INTO accounts(id, thumbprint, jwk, status, contact, tos_agreed, created, binding) VALUES(?,?,?,?,?,?,?,?)");
+    st.bind(1, a.id); st.bind(2, a.thumbprint); st.bind(3, a.jwk); st.bind(4, std::string(acme::to_string(a.status)));
+    st.bind(5, json(a.contact).dump()); st.bind(6, a.tos_agreed ? 1 : 0); st.bind(7, static_cast<int64_t>(secs(a.created)));
+    st.bind(8, a.binding);
+    st.exec();
+  }
+
+  Result<std::vector<acme::EabKey>> eabs_where(const char* where, const std::string& arg) {
+    return locked("reading EAB keys", [&]() -> Result<std::vector<acme::EabKey>> {
+      SQLite::Statement& st = prepare(std::string("SELECT kid, binding, sealed_hmac, created, expires, single_use, used_by, uses, revoked_at "
+                                                  "FROM eab_keys WHERE ") + where + " ORDER BY created, kid");
+      if (!arg.empty()) st.bind(1, arg);
+      std::vector<acme::EabKey> out;
+      while (st.executeStep()) {
+        acme::EabKey k;
+        k.kid = st.getColumn(0).getString();
+        k.binding = st.getColumn(1).getString();
+        const auto blob = st.getColumn(2);
+        k.sealed_hmac.assign(static_cast<const char*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes()));
+        k.created = tp(st.getColumn(3).getInt64());
+        if (!st.getColumn(4).isNull()) k.expires = tp(st.getColumn(4).getInt64());
+        k.single_use = st.getColumn(5).getInt() != 0;
+        k.used_by = st.getColumn(6).getString();
+        k.uses = st.getColumn(7).getInt();
+        if (!st.getColumn(8).isNull()) k.revoked_at = tp(st.getColumn(8).getInt64());
+        out.push_back(std::move(k));
+      }
+      return out;
+    });
+  }
+
   Result<std::optional<Account>> account_where(const char* column, const std::string& value) {
     return locked("reading the account", [&]() -> Result<std::optional<Account>> {
-      SQLite::Statement& st = prepare(std::string("SELECT id, thumbprint, jwk, status, contact, tos_agreed, created FROM accounts WHERE ") + column + "=?");
+      SQLite::Statement& st = prepare(std::string("SELECT id, thumbprint, jwk, status, contact, tos_agreed, created, binding FROM accounts WHERE ") + column + "=?");
       st.bind(1, value);
       if (!st.executeStep()) return std::optional<Account>();
       Account a;
@@ -430,6 +498,7 @@ class SqliteStore final : public Store {
       a.contact = json::parse(st.getColumn(4).getString()).get<std::vector<std::string>>();
       a.tos_agreed = st.getColumn(5).getInt() != 0;
       a.created = tp(st.getColumn(6).getInt64());
+      a.binding = st.getColumn(7).getString();
       return std::optional<Account>(a);
     });
   }

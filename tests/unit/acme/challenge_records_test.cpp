@@ -76,3 +76,22 @@ TEST(Ari, CertIdsParseAndWindowsSpreadOverTheInterval) {
   const auto revoked = acme::renewal_window(nb, na, "01", nb + Seconds(10));
   EXPECT_LE(revoked.end, nb + Seconds(10));
 }
+
+#include <nlohmann/json.hpp>
+
+#include "core/acme/eab.hpp"
+
+TEST(Eab, SealedKeysDetectTamperingAndTheWrongSecret) {
+  auto k = acme::eab_sealing_key(Secret("issuing passphrase"));
+  auto other = acme::eab_sealing_key(Secret("another passphrase"));
+  ASSERT_TRUE(k && other);
+  auto blob = acme::seal(*k, "hmac-key-bytes", "kid-1");
+  ASSERT_TRUE(blob);
+  EXPECT_EQ(*acme::unseal(*k, *blob, "kid-1"), "hmac-key-bytes");
+  EXPECT_FALSE(acme::unseal(*other, *blob, "kid-1"));
+  EXPECT_FALSE(acme::unseal(*k, *blob, "kid-2"));  // a sealed key moved to another kid
+  std::string bad = *blob;
+  bad[14] ^= 1;
+  EXPECT_FALSE(acme::unseal(*k, bad, "kid-1"));
+  EXPECT_FALSE(acme::parse_eab(nlohmann::json{{"protected", "e30"}, {"payload", "e30"}, {"signature", ""}}));  // alg missing
+}
