@@ -108,6 +108,7 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   va::Validator validator(cfg.validation, va::make_resolver(cfg.validation.resolvers, cfg.validation.timeout, cfg.validation.require_all), std::move(guard), logger);
   validator.set_sink([&ra](const ra::ValidationOutcome& o) { ra.complete_validation(o); });
   ra.set_validation_queue(&validator);
+  if (auto resumed = ra.resume_validations(); !resumed) logger.warn("could not resume interrupted validations", {{"reason", resumed.error().detail}});
   NonceService nonces;
   Wfe wfe(ra, nonces, cfg, logger);
   // Published: the roots (for bootstrap by fingerprint), the CRL of the issuing CA.

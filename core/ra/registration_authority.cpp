@@ -335,6 +335,22 @@ Result<acme::Challenge> RegistrationAuthority::respond_challenge(const acme::Acc
   return c;
 }
 
+Result<int> RegistrationAuthority::resume_validations() {
+  if (!m_queue) return fail(ErrorKind::Internal, "no validator is running");
+  PKI_TRY_ASSIGN(auto pending, m_store.processing_challenges());
+  int n = 0;
+  for (const auto& c : pending) {
+    PKI_TRY_ASSIGN(auto a, m_store.authz_by_id(c.authz_id));
+    if (!a) continue;
+    PKI_TRY_ASSIGN(auto acct, m_store.account_by_id(a->account_id));
+    if (!acct) continue;
+    PKI_TRY(m_queue->enqueue({c, a->identifier, a->wildcard, m_cfg.account_uri_prefix + acct->id, key_authorization(*acct, c.token)}));
+    ++n;
+  }
+  if (n) m_log.info("interrupted validations resumed", {{"count", n}});
+  return n;
+}
+
 void RegistrationAuthority::complete_validation(const ValidationOutcome& outcome) {
   auto c = m_store.challenge_by_id(outcome.challenge_id);
   if (!c || !*c) {

@@ -80,6 +80,9 @@ class RegistrationAuthority final {
         m_challenges(m_cfg.challenge_types), m_log(logger) {}
 
   void set_validation_queue(ValidationQueue* q) { m_queue = q; }
+  /** At start: validations interrupted by a stop or crash are queued again (else their challenges
+   * would stay "processing" for ever). Returns how many. */
+  [[nodiscard]] Result<int> resume_validations();
   /** Replaces the identifier allow-list (SIGHUP reload); requests in flight keep the old one. */
   void set_allow_list(policy::IdentifierAllowList allow) {
     auto next = std::make_shared<const policy::IdentifierAllowList>(std::move(allow));

@@ -78,6 +78,9 @@ class Store {
   [[nodiscard]] virtual Result<void> block_key(const std::string& spki_sha256, const std::string& why, TimePoint at) = 0;
   [[nodiscard]] virtual Result<std::optional<std::string>> key_blocked(const std::string& spki_sha256) = 0;
 
+  /** Challenges left "processing" (by a stop or crash mid-validation), oldest first. */
+  [[nodiscard]] virtual Result<std::vector<Challenge>> processing_challenges() = 0;
+
   // External Account Binding.
   [[nodiscard]] virtual Result<void> insert_eab(const acme::EabKey& k) = 0;
   [[nodiscard]] virtual Result<std::optional<acme::EabKey>> eab_by_kid(const std::string& kid) = 0;

@@ -93,4 +93,19 @@ timeout 300 /usr/bin/python3 "$HERE/challenges.py" "$DIRECTORY" "$WORK/root/root
   || fail "challenge checks failed (server log: $WORK/serve.log)"
 ok
 expect_grep '"validation retry scheduled"' "$WORK/serve.log"
+
+# --- A validation interrupted by a stop is resumed at the next start (never stuck "processing").
+stop_server
+cid=$(sqlite3 data/pkictl.db "SELECT c.id FROM challenges c JOIN authzs a ON a.id = c.authz_id
+  WHERE c.type = 'http-01' AND c.status = 'pending' AND a.status = 'pending' LIMIT 1")
+[ -n "$cid" ] || fail "no pending challenge left to interrupt"
+sqlite3 data/pkictl.db "UPDATE challenges SET status = 'processing' WHERE id = '$cid'"
+start_server pkictl.toml
+wait_for "$WORK/serve.log" '"interrupted validations resumed"' 10
+for _ in $(seq 50); do
+  [ "$(sqlite3 data/pkictl.db "SELECT status FROM challenges WHERE id = '$cid'")" != processing ] && break
+  sleep 0.2
+done
+[ "$(sqlite3 data/pkictl.db "SELECT status FROM challenges WHERE id = '$cid'")" != processing ] || fail "the interrupted validation was not resumed"
+ok
 finish

@@ -255,6 +255,15 @@ class SqliteStore final : public Store {
     });
   }
 
+  Result<std::vector<Challenge>> processing_challenges() override {
+    return locked("listing challenges", [&]() -> Result<std::vector<Challenge>> {
+      SQLite::Statement& st = prepare("SELECT id, authz_id, type, token, status, validated, error FROM challenges WHERE status='processing' ORDER BY rowid");
+      std::vector<Challenge> out;
+      while (st.executeStep()) out.push_back(challenge_from(st));
+      return out;
+    });
+  }
+
   Result<bool> transition_challenge(const std::string& id, Status from, Status to) override {
     return locked("updating the challenge", [&]() -> Result<bool> {
       SQLite::Statement& st = prepare("UPDATE challenges SET status=? WHERE id=? AND status=?");
