@@ -37,7 +37,12 @@ void print_banner(Context& ctx, const config::ServerConfig& cfg, const std::vect
               << " --config-dir /tmp/certbot/config --work-dir /tmp/certbot/work --logs-dir /tmp/certbot/logs\n"
               << "or with lego:\n"
               << "  LEGO_CA_CERTIFICATES=" << root_path << " lego --server " << dir << " --accept-tos --email admin@example.internal"
-              << " --http --http.port :" << port << " --domains localhost --path /tmp/lego run\n\n";
+              << " --http --http.port :" << port << " --domains localhost --path /tmp/lego run\n"
+              << "or with pkictl's own client (its account key is encrypted with PKICTL_PASSPHRASE):\n"
+              << "  export PKICTL_PASSPHRASE=dev PKICTL_ACME_STATE=/tmp/pkictl-acme\n"
+              << "  pkictl acme register --directory " << dir << " --ca-bundle " << root_path << "\n"
+              << "  pkictl acme issue --identifier dns:localhost --http-listen :" << port
+              << " --key-out /tmp/localhost.key --cert-out /tmp/localhost.crt\n\n";
     }
   }
   ctx.out << std::flush;
