@@ -6,7 +6,7 @@ pkgs=(build-essential cmake ninja-build ccache pkg-config git openssl ca-certifi
       libssl-dev libcli11-dev libtomlplusplus-dev libsqlitecpp-dev libsqlite3-dev
       libcurl4-openssl-dev libc-ares-dev libboost-dev libboost-system-dev libgtest-dev nlohmann-json3-dev
       sqlite3 curl certbot lego pebble uacme zsh fish man-db systemd
-      python3-jsonschema python3-yaml default-jre-headless)
+      python3-jsonschema python3-yaml python3-prometheus-client default-jre-headless)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -125,6 +125,7 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   http::HttpOptions opts;
   opts.listen = cfg.server.listen;
+  opts.internal_listen = cfg.server.metrics_listen;
   opts.io_threads = cfg.server.threads > 0 ? cfg.server.threads : cores;
   opts.workers = cfg.server.workers > 0 ? cfg.server.workers : 4 * cores;
   TimePoint tls_not_after{};

@@ -128,7 +128,8 @@ Result<ServerConfig> load_server_config(const fs::path& path) {
   PKI_TRY(l.get(root, "", "dev", c.dev));
   Result<void> status;
   if (const auto* s = l.section(root, "server", status)) {
-    PKI_TRY(l.known_keys(*s, "server.", {"listen", "external_url", "plain_http", "tls_cert", "tls_key", "tls_hostnames", "threads", "workers"}));
+    PKI_TRY(l.known_keys(*s, "server.", {"listen", "external_url", "plain_http", "tls_cert", "tls_key", "tls_hostnames", "threads", "workers",
+                                              "metrics_listen"}));
     PKI_TRY(l.get(*s, "server.", "listen", c.server.listen));
     PKI_TRY(l.get(*s, "server.", "external_url", c.server.external_url));
     PKI_TRY(l.get(*s, "server.", "plain_http", c.server.plain_http));
@@ -137,6 +138,8 @@ Result<ServerConfig> load_server_config(const fs::path& path) {
     PKI_TRY(l.get(*s, "server.", "tls_hostnames", c.server.tls_hostnames));
     PKI_TRY(l.get(*s, "server.", "threads", c.server.threads));
     PKI_TRY(l.get(*s, "server.", "workers", c.server.workers));
+    PKI_TRY(l.get(*s, "server.", "metrics_listen", c.server.metrics_listen));
+    for (const auto& hp : c.server.metrics_listen) PKI_TRY(check_host_port(hp, abs.string() + ": server.metrics_listen"));
     for (const auto& hp : c.server.listen) PKI_TRY(check_host_port(hp, abs.string() + ": server.listen"));
     if (c.server.listen.empty()) return fail(ErrorKind::Config, abs.string() + ": server.listen: at least one address is needed");
     if (c.server.tls_cert.empty() != c.server.tls_key.empty())

@@ -1,6 +1,7 @@
 #include "core/ra/registration_authority.hpp"
 
 #include "core/acme/ari.hpp"
+#include "core/metrics/metrics.hpp"
 #include "core/ra/revocation.hpp"
 
 #include <algorithm>
@@ -183,6 +184,8 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
     refused.detail = refused.sub_errors.size() == 1 ? refused.sub_errors.front().detail
                                                     : std::to_string(refused.sub_errors.size()) + " identifiers were refused (see subproblems)";
     m_log.info("order refused", {{"account", acct.id}, {"reason", refused.detail}});
+    for (const auto& s : refused.sub_errors)
+      metrics::registry().inc("pkictl_policy_denials_total", {{"rule", s.kind == ErrorKind::RejectedIdentifier ? "allowed_identifiers" : std::string(to_string(s.kind))}});
     return fail(std::move(refused));
   }
   // Step 2: requested validity.
@@ -428,6 +431,7 @@ Result<x509::CertificateSpec> RegistrationAuthority::certificate_spec(const acme
 Result<acme::Order> RegistrationAuthority::fail_order(acme::Order o, const Error& e) {
   const json problem = acme::problem_json(e);
   (void)m_store.transition_order(o.id, Status::Processing, Status::Invalid, problem);
+  metrics::registry().inc("pkictl_orders_total", {{"state", "invalid"}});
   m_log.error("issuance failed", {{"order", o.id}, {"error", e.detail}, {"internal", e.internal}});
   return fail(e);
 }
@@ -459,7 +463,9 @@ Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, c
   auto spec = certificate_spec(o, csr.public_key());
   if (!spec) return fail_order(o, spec.error());
   store::StoreSerialRegistry serials(m_store, m_ca.key_id_hex, o.id);
+  const auto sign_start = std::chrono::steady_clock::now();
   auto cert = m_ca.issuer->issue(*spec, csr.public_key(), serials);
+  metrics::registry().observe("pkictl_signing_duration_seconds", {}, std::chrono::duration<double>(std::chrono::steady_clock::now() - sign_start).count());
   if (!cert) return fail_order(o, cert.error());
   acme::CertificateRecord rec;
   rec.id = acme::new_object_id();
@@ -474,9 +480,25 @@ Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, c
   if (auto stored = m_store.finish_issuance(rec); !stored) return fail_order(o, stored.error());
   json sans = json::array();
   for (const auto& s : cert->sans()) sans.push_back(s.display());
+  metrics::registry().inc("pkictl_certificates_issued_total", {{"profile", "default"}, {"issuer", m_ca.key_id_hex.substr(0, 16)}});
+  metrics::registry().inc("pkictl_orders_total", {{"state", "valid"}});
   m_log.info("certificate issued", {{"account", acct.id}, {"order", o.id}, {"serial", rec.serial_hex}, {"sans", sans},
                                     {"not_after", util::format_time(rec.not_after)}, {"key", csr.public_key().info().describe()}});
   return order(acct, order_id);
+}
+
+json RegistrationAuthority::readiness() {
+  json checks = json::object();
+  auto stamp = m_store.revocation_stamp(m_ca.key_id_hex);
+  checks["store"] = stamp ? "ok" : stamp.error().detail;
+  checks["issuing_key"] = m_ca.issuer->key_matches() ? "ok" : "the signer does not hold the issuing CA's key";
+  const auto left = m_ca.issuer->certificate().not_after() - m_clock.now();
+  checks["issuing_ca"] = left > m_cfg.max_cert_lifetime ? "ok"
+                                                      : "the issuing CA expires " + util::format_time(m_ca.issuer->certificate().not_after()) +
+                                                            ", sooner than max_lifetime: certificates would be cut short";
+  bool ready = true;
+  for (const auto& [k, v] : checks.items()) ready = ready && v == "ok";
+  return json{{"ready", ready}, {"checks", checks}};
 }
 
 Result<json> RegistrationAuthority::renewal_info(const std::string& cert_id) {

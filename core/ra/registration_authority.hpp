@@ -91,6 +91,8 @@ class RegistrationAuthority final {
   }
   /** The public key of an account (cached; the JWK was checked when it was stored). */
   [[nodiscard]] Result<crypto::PublicKey> account_key(const acme::Account& acct) { return m_keys.get(acct.jwk); }
+  /** /readyz: the store answers, the signer holds the issuing CA's key, the CA outlives max_cert_lifetime. */
+  nlohmann::json readiness();
   /** RFC 9773 renewalInfo for a certificate identifier: {"suggestedWindow": {start, end}}. */
   [[nodiscard]] Result<nlohmann::json> renewal_info(const std::string& cert_id);
 

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "core/metrics/metrics.hpp"
 #include "core/util/text.hpp"
 #include "core/x509/crl.hpp"
 
@@ -29,6 +30,7 @@ Result<std::vector<std::string>> revoke_certificate(store::Store& store, const a
   PKI_TRY_ASSIGN(bool revoked, store.revoke_certificate(rec.id, reason, now));
   if (!revoked) return fail(ErrorKind::AlreadyRevoked, "certificate " + rec.serial_hex + " is already revoked");
   log.info("certificate revoked", {{"serial", rec.serial_hex}, {"reason", reason}, {"by", by}});
+  metrics::registry().inc("pkictl_revocations_total", {{"reason", std::to_string(reason)}});
   std::vector<std::string> out{rec.serial_hex};
   if (reason == reason_key_compromise) {
     PKI_TRY_ASSIGN(auto more, revoke_key(store, rec.spki_sha256, now, log, by));

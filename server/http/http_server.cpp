@@ -77,7 +77,7 @@ Request to_request(const bhttp::request<bhttp::string_body>& req, const std::str
 }
 
 template <class Stream>
-awaitable<void> serve_requests(Stream& stream, std::shared_ptr<Shared> shared, std::string remote) {
+awaitable<void> serve_requests(Stream& stream, std::shared_ptr<Shared> shared, std::string remote, bool internal) {
   beast::flat_buffer buffer;
   for (;;) {
     bhttp::request_parser<bhttp::string_body> parser;
@@ -101,6 +101,7 @@ awaitable<void> serve_requests(Stream& stream, std::shared_ptr<Shared> shared, s
     const unsigned version = req.version();
     const bool head = req.method() == bhttp::verb::head;
     Request r = to_request(req, remote);
+    r.internal = internal;
     ++shared->in_flight;
     std::function<Response()> job = [shared, r = std::move(r)] { return shared->handler(r); };
     Response resp = co_await run_blocking(*shared->pool, std::move(job));
@@ -123,23 +124,23 @@ awaitable<void> serve_requests(Stream& stream, std::shared_ptr<Shared> shared, s
   }
 }
 
-awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared) {
+awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared, bool internal) {
   std::string remote;
   boost::system::error_code ec;
   auto ep = socket.remote_endpoint(ec);
   if (!ec) remote = ep.address().to_string();
   try {
-    auto tls = shared->current_tls();
+    auto tls = internal ? nullptr : shared->current_tls();
     if (!tls) {
       beast::tcp_stream stream(std::move(socket));
-      co_await serve_requests(stream, shared, remote);
+      co_await serve_requests(stream, shared, remote, internal);
       stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     } else {
       beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
       beast::get_lowest_layer(stream).expires_after(handshake_timeout);
       co_await stream.async_handshake(ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
       if (ec) co_return;
-      co_await serve_requests(stream, shared, remote);
+      co_await serve_requests(stream, shared, remote, false);
       beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
       co_await stream.async_shutdown(asio::redirect_error(use_awaitable, ec));
     }
@@ -148,7 +149,7 @@ awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared) {
   }
 }
 
-awaitable<void> accept_loop(tcp::acceptor& acceptor, std::shared_ptr<Shared> shared) {
+awaitable<void> accept_loop(tcp::acceptor& acceptor, std::shared_ptr<Shared> shared, bool internal) {
   for (;;) {
     boost::system::error_code ec;
     tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
@@ -157,7 +158,7 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, std::shared_ptr<Shared> sha
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(acceptor.get_executor(), session(std::move(socket), shared), asio::detached);
+    asio::co_spawn(acceptor.get_executor(), session(std::move(socket), shared, internal), asio::detached);
   }
 }
 
@@ -190,7 +191,10 @@ Result<void> run(const HttpOptions& opts, Handler handler) {
   }
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<std::string> bound;
-  for (const auto& hp : opts.listen) {
+  std::vector<bool> internal;
+  std::vector<std::string> all = opts.listen;
+  all.insert(all.end(), opts.internal_listen.begin(), opts.internal_listen.end());
+  for (const auto& hp : all) {
     PKI_TRY_ASSIGN(auto ep, parse_endpoint(hp));
     auto acc = std::make_unique<tcp::acceptor>(ioc);
     boost::system::error_code ec;
@@ -203,8 +207,9 @@ Result<void> run(const HttpOptions& opts, Handler handler) {
     bound.push_back((local.address().is_v6() ? "[" + local.address().to_string() + "]" : local.address().to_string()) + ":" +
                     std::to_string(local.port()));
     acceptors.push_back(std::move(acc));
+    internal.push_back(acceptors.size() > opts.listen.size());
   }
-  for (auto& acc : acceptors) asio::co_spawn(ioc, accept_loop(*acc, shared), asio::detached);
+  for (std::size_t i = 0; i < acceptors.size(); ++i) asio::co_spawn(ioc, accept_loop(*acceptors[i], shared, internal[i]), asio::detached);
 
   // TLS renewal: swap the context for new connections; running ones keep theirs.
   asio::steady_timer renew_timer(ioc);

@@ -18,6 +18,7 @@ struct TlsMaterial {
 
 struct HttpOptions {
   std::vector<std::string> listen;  // host:port; port 0 picks a free one
+  std::vector<std::string> internal_listen;  // plain HTTP, requests marked internal (metrics, health)
   std::optional<TlsMaterial> tls;   // none: plain HTTP (behind a TLS-terminating proxy)
   int io_threads = 2;
   int workers = 4;                  // threads for the blocking handler work

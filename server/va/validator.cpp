@@ -1,6 +1,7 @@
 #include "server/va/validator.hpp"
 
 #include "core/acme/problem.hpp"
+#include "core/metrics/metrics.hpp"
 
 namespace pkictl::server::va {
 
@@ -31,6 +32,7 @@ Result<void> Validator::enqueue(ra::ValidationJob job) {
       return fail(std::move(e));
     }
     m_queue.push_back({std::move(job), 1, std::chrono::steady_clock::now()});
+    metrics::registry().set("pkictl_validation_queue_depth", {}, static_cast<double>(m_queue.size() + m_retries.size()));
   }
   m_cv.notify_one();
   return {};
@@ -38,6 +40,7 @@ Result<void> Validator::enqueue(ra::ValidationJob job) {
 
 ra::ValidationOutcome Validator::validate(const ra::ValidationJob& job) {
   const auto start = std::chrono::steady_clock::now();
+  metrics::registry().add("pkictl_validations_in_flight", {}, 1);
   ra::ValidationOutcome out;
   const std::string& type = job.challenge.type;
   if (type == "http-01") {
@@ -51,6 +54,10 @@ ra::ValidationOutcome Validator::validate(const ra::ValidationJob& job) {
     out.problem = acme::problem_json(Error{ErrorKind::Malformed, "challenge type " + job.challenge.type + " is not supported", {}, {}, {}});
   }
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  metrics::registry().add("pkictl_validations_in_flight", {}, -1);
+  metrics::registry().inc("pkictl_validations_total", {{"type", type}, {"outcome", out.valid ? "valid" : "invalid"}});
+  metrics::registry().observe("pkictl_validation_duration_seconds", {{"type", type}},
+                              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   m_log.info("validation attempt", {{"challenge", job.challenge.id}, {"type", job.challenge.type},
                                     {"identifier", job.identifier.type + ":" + job.identifier.value}, {"valid", out.valid},
                                     {"ms", ms}, {"records", out.records},
@@ -85,6 +92,7 @@ void Validator::worker() {
       }
       next = std::move(m_queue.front());
       m_queue.pop_front();
+      metrics::registry().set("pkictl_validation_queue_depth", {}, static_cast<double>(m_queue.size() + m_retries.size()));
     }
     auto outcome = validate(next.job);
     outcome.records.push_back({{"attempt", next.attempt}});

@@ -1,5 +1,6 @@
 // ACME resources: accounts, orders, authorizations, challenges, certificates, revocation.
 #include "core/acme/jwk.hpp"
+#include "core/metrics/metrics.hpp"
 #include "core/util/text.hpp"
 #include "server/wfe/wfe_internal.hpp"
 
@@ -265,6 +266,32 @@ Result<Response> Wfe::published(const std::vector<std::string>& seg) {
     return r;
   }
   return fail(ErrorKind::NotFound, "nothing is published at /" + seg.front() + (seg.size() > 1 ? "/" + seg[1] : ""));
+}
+
+Result<Response> Wfe::internal(const Request& req) {
+  const std::string path = req.target.substr(0, req.target.find('?'));
+  if (req.method != "GET" && req.method != "HEAD") return fail(ErrorKind::Malformed, "use GET");
+  if (path == "/metrics") {
+    Response r;
+    r.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    r.body = metrics::registry().exposition();
+    return r;
+  }
+  if (path == "/healthz") return health(false);
+  if (path == "/readyz") return health(true);
+  return fail(ErrorKind::NotFound, "the metrics listener serves /metrics, /healthz and /readyz");
+}
+
+Result<Response> Wfe::health(bool ready) {
+  Response r;
+  if (!ready) {
+    r.set_json({{"status", "alive"}});
+    return r;
+  }
+  auto checks = m_ra.readiness();
+  r.status = checks.value("ready", false) ? 200 : 503;
+  r.set_json(checks);
+  return r;
 }
 
 }  // namespace pkictl::server

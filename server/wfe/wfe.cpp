@@ -2,10 +2,14 @@
 #include "server/wfe/wfe.hpp"
 
 #include <chrono>
+#include <set>
 
 #include "core/acme/jwk.hpp"
 #include "core/acme/jws.hpp"
 #include "core/acme/problem.hpp"
+#include "core/crypto/digest.hpp"
+#include "core/metrics/metrics.hpp"
+#include "core/util/text.hpp"
 #include "server/wfe/wfe_internal.hpp"
 
 namespace pkictl::server {
@@ -38,24 +42,47 @@ std::vector<std::string> segments(const std::string& path) {
   return out;
 }
 
+/** The endpoint as a metric label: object ids become ":id". */
+std::string endpoint_label(const std::vector<std::string>& seg) {
+  if (seg.empty()) return "/";
+  static const std::set<std::string> with_id = {"acct", "order", "authz", "chall", "cert", "renewal-info", "certs", "crl"};
+  std::string out;
+  for (std::size_t i = 0; i < seg.size() && i < 4; ++i) out += "/" + ((i > 0 && with_id.count(seg[i - 1])) ? std::string(":id") : seg[i]);
+  return out;
+}
+
+std::string request_id() {
+  auto b = crypto::random_bytes(8);
+  return b ? util::to_hex(*b) : std::string("0");
+}
+
 }  // namespace
 
 Response Wfe::handle(const Request& req) {
   const auto start = std::chrono::steady_clock::now();
-  json logline = {{"method", req.method}, {"path", path_of(req.target)}};
+  const std::string rid = request_id();
+  json logline = {{"method", req.method}, {"path", path_of(req.target)}, {"request_id", rid}};
   Response resp;
   try {
-    auto r = dispatch(req, logline);
+    auto r = req.internal ? internal(req) : dispatch(req, logline);
     resp = r ? std::move(*r) : problem(r.error(), logline);
   } catch (const std::exception& e) {
     resp = problem(Error{ErrorKind::Internal, "unexpected error", e.what(), {}, {}}, logline);
   }
-  resp.headers.emplace_back("Replay-Nonce", m_nonces.issue());
-  resp.headers.emplace_back("Link", "<" + m_links.directory() + ">;rel=\"index\"");
+  resp.headers.emplace_back("X-Request-Id", rid);
+  if (!req.internal) {
+    resp.headers.emplace_back("Replay-Nonce", m_nonces.issue());
+    resp.headers.emplace_back("Link", "<" + m_links.directory() + ">;rel=\"index\"");
+    metrics::registry().inc("pkictl_nonces_issued_total");
+  }
   resp.headers.emplace_back("Cache-Control", "no-store");
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   logline["status"] = resp.status;
-  logline["ms"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  m_log.info("request", logline);
+  logline["ms"] = secs * 1000;
+  const std::string ep = endpoint_label(segments(path_of(req.target)));
+  metrics::registry().inc("pkictl_http_requests_total", {{"endpoint", ep}, {"status", std::to_string(resp.status)}});
+  metrics::registry().observe("pkictl_http_request_duration_seconds", {{"endpoint", ep}}, secs);
+  if (!req.internal || resp.status >= 400) m_log.info("request", logline);
   return resp;
 }
 
@@ -70,6 +97,8 @@ Response Wfe::problem(const Error& e, json& logline, int status_override) {
   if (e.retry_after) r.headers.emplace_back("Retry-After", std::to_string(e.retry_after->count()));
   r.body = body.dump();
   logline["problem"] = mapping.type.substr(mapping.type.rfind(':') + 1);
+  metrics::registry().inc("pkictl_acme_problems_total", {{"type", logline["problem"].get<std::string>()}});
+  if (e.kind == ErrorKind::BadNonce) metrics::registry().inc("pkictl_nonces_rejected_total");
   logline["detail"] = e.detail;
   if (!e.internal.empty()) logline["internal"] = e.internal;
   return r;
@@ -118,6 +147,7 @@ Result<Wfe::Authenticated> Wfe::authenticate(const Request& req, bool jwk_allowe
 
 Result<Response> Wfe::dispatch(const Request& req, json& logline) {
   const auto seg = segments(path_of(req.target));
+  if (path_of(req.target) == "/healthz" || path_of(req.target) == "/readyz") return health(path_of(req.target) == "/readyz");
   if (!seg.empty() && seg[0] != "acme") {
     // Published material: plain GET, no account needed.
     if (req.method != "GET" && req.method != "HEAD") return fail(ErrorKind::Malformed, "use GET for " + path_of(req.target));

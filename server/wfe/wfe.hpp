@@ -20,6 +20,7 @@ struct Request {
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::string remote;
+  bool internal = false;  // arrived on a metrics_listen address (plain HTTP, /metrics lives there)
 };
 
 struct Response {
@@ -91,6 +92,9 @@ class Wfe final {
   Result<Response> revoke(const Authenticated& a);
   Result<Response> renewal_info(const std::string& cert_id);
   Result<Response> published(const std::vector<std::string>& seg);
+  /** The metrics listener: /metrics, /healthz, /readyz only. */
+  Result<Response> internal(const Request& req);
+  Result<Response> health(bool ready);
 
   nlohmann::json order_json(const acme::Order& o) const;
   nlohmann::json authz_json(const acme::Authorization& a) const;

@@ -54,6 +54,8 @@ make_pki
 start_dns
 ACME_PORT=$(free_port); HTTP01_PORT=$(free_port)
 write_config pkictl.toml
+METRICS_PORT=$(free_port)
+sed -i "/^tls_hostnames/a metrics_listen = [\"127.0.0.1:$METRICS_PORT\"]" pkictl.toml
 start_server pkictl.toml
 export PKICTL_PASSPHRASE=ops
 acme() { timeout 60 "$PKICTL" acme --state st --ca-bundle root/root.crt "$@"; }
@@ -69,6 +71,31 @@ kill -HUP "$SERVER_PID"
 wait_for "$WORK/serve.log" '"reload refused; the running configuration stays"' 10
 expect_grep 'reload refused.*pkictl.toml:[0-9]+' "$WORK/serve.log"
 expect_rc 0 acme issue --identifier dns:again.reload.example --http-listen "127.0.0.1:$HTTP01_PORT" --key-out r2.key --cert-out r2.crt
+
+# --- Observability: health on both listeners, Prometheus text on the metrics listener only, request ids.
+M=http://127.0.0.1:$METRICS_PORT
+curl -sf "$M/healthz" | grep -q alive || fail "/healthz"; ok
+curl -sf "$M/readyz" >ready.json || fail "/readyz is not ready"
+expect_grep '"ready":true' ready.json
+curl -sf --cacert root/root.crt "${DIRECTORY%/acme/directory}/readyz" >/dev/null || fail "/readyz on the ACME listener"; ok
+curl -s -o /dev/null -w '%{http_code}' --cacert root/root.crt "${DIRECTORY%/acme/directory}/metrics" | grep -q 404 || fail "/metrics must not be on the ACME listener"; ok
+curl -sf "$M/metrics" >metrics.txt || fail "/metrics"
+/usr/bin/python3 - metrics.txt <<'PY' || fail "the metrics do not parse or lack a family"
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+fams = {f.name: f for f in text_string_to_metric_families(open(sys.argv[1]).read())}
+for name in ["pkictl_http_requests", "pkictl_http_request_duration_seconds", "pkictl_acme_problems", "pkictl_nonces_issued",
+             "pkictl_orders", "pkictl_certificates_issued", "pkictl_signing_duration_seconds", "pkictl_policy_denials",
+             "pkictl_validations", "pkictl_validation_duration_seconds", "pkictl_store_operation_seconds"]:
+    assert name in fams, (name, sorted(fams))
+issued = sum(s.value for s in fams["pkictl_certificates_issued"].samples if s.name.endswith("_total"))
+assert issued >= 2, issued
+assert any(s.labels.get("endpoint") == "/acme/order/:id" for s in fams["pkictl_http_requests"].samples)
+PY
+ok
+rid=$(curl -s -D - -o /dev/null --cacert root/root.crt "$DIRECTORY" | sed -n 's/^X-Request-Id: *//ip' | tr -d '\r')
+[ -n "$rid" ] || fail "no X-Request-Id"
+expect_grep "\"request_id\":\"$rid\"" "$WORK/serve.log"
 
 # --- SIGTERM: a clean stop (exit 0, "stopped" logged), and a restart serves the same state.
 kill -TERM "$SERVER_PID"

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "core/metrics/metrics.hpp"
 #include "core/store/sqlite/schema.hpp"
 #include "core/store/store.hpp"
 
@@ -396,6 +397,15 @@ class SqliteStore final : public Store {
 
   template <class F>
   auto locked(std::string_view what, F&& f) -> decltype(f()) {
+    const auto start = std::chrono::steady_clock::now();
+    struct Timed {
+      std::string_view what;
+      std::chrono::steady_clock::time_point start;
+      ~Timed() {
+        metrics::registry().observe("pkictl_store_operation_seconds", {{"op", std::string(what)}},
+                                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      }
+    } timed{what, start};
     std::uint64_t commit = 0;
     auto result = [&]() -> decltype(f()) {
       std::lock_guard lock(m_mutex);
