@@ -120,12 +120,7 @@ Result<PublicKey> PublicKey::from_pem(std::string_view pem) {
 }
 
 std::string PublicKey::spki_der() const {
-  unsigned char* buf = nullptr;
-  const int n = i2d_PUBKEY(m_pkey.get(), &buf);
-  if (n <= 0) return {};
-  std::string out(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n));
-  OPENSSL_free(buf);
-  return out;
+  return ossl::to_der(m_pkey.get(), i2d_PUBKEY);
 }
 
 std::string PublicKey::to_pem() const {

@@ -102,6 +102,16 @@ inline Unexpected<Error> fail(std::string_view what, ErrorKind kind = ErrorKind:
 /** The text of the error queue, drained. */
 std::string drain_errors();
 
+/** The DER encoding by an OpenSSL i2d_* function; "" if it fails (the caller says what failed). */
+template <class T, class I2d>
+std::string to_der(T* obj, I2d i2d) {
+  unsigned char* buf = nullptr;
+  const int n = obj ? i2d(obj, &buf) : 0;
+  std::string out(n > 0 ? reinterpret_cast<char*>(buf) : "", n > 0 ? static_cast<std::size_t>(n) : 0);
+  OPENSSL_free(buf);
+  return out;
+}
+
 /** RAII ERR_set_mark / ERR_pop_to_mark: probing calls leave no stale errors behind. */
 class ErrorMark final {
  public:

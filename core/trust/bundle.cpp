@@ -31,11 +31,8 @@ Result<std::string> pkcs7(const std::vector<x509::Certificate>& certs) {
     return ossl::fail("building the PKCS#7 bundle");
   for (const auto& c : certs)
     if (PKCS7_add_certificate(p7.get(), c.get()) != 1) return ossl::fail("adding a certificate to PKCS#7");
-  unsigned char* buf = nullptr;
-  const int n = i2d_PKCS7(p7.get(), &buf);
-  if (n <= 0) return ossl::fail("encoding PKCS#7");
-  std::string out(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n));
-  OPENSSL_free(buf);
+  std::string out = ossl::to_der(p7.get(), i2d_PKCS7);
+  if (out.empty()) return ossl::fail("encoding PKCS#7");
   return out;
 }
 
@@ -66,11 +63,8 @@ Result<std::string> pkcs12(const std::vector<x509::Certificate>& certs, const st
   const auto d = crypto::sha256(all_der);
   if (PKCS12_set_mac(p12.get(), password.c_str(), -1, const_cast<unsigned char*>(d.data()), 16, 2048, EVP_sha256()) != 1)
     return ossl::fail("adding the PKCS#12 MAC");
-  unsigned char* buf = nullptr;
-  const int n = i2d_PKCS12(p12.get(), &buf);
-  if (n <= 0) return ossl::fail("encoding PKCS#12");
-  std::string out(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n));
-  OPENSSL_free(buf);
+  std::string out = ossl::to_der(p12.get(), i2d_PKCS12);
+  if (out.empty()) return ossl::fail("encoding PKCS#12");
   return out;
 }
 

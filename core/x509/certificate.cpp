@@ -74,12 +74,7 @@ Result<std::vector<Certificate>> Certificate::load_all(const std::string& path) 
 }
 
 std::string Certificate::der() const {
-  unsigned char* buf = nullptr;
-  const int n = i2d_X509(m_x509.get(), &buf);
-  if (n <= 0) return {};
-  std::string out(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n));
-  OPENSSL_free(buf);
-  return out;
+  return ossl::to_der(m_x509.get(), i2d_X509);
 }
 
 std::string Certificate::pem() const {
@@ -119,11 +114,7 @@ crypto::Sha256 Certificate::fingerprint() const { return crypto::sha256(der()); 
 
 crypto::Sha256 Certificate::spki_fingerprint() const {
   // Encodes the stored SubjectPublicKeyInfo; cheaper than going through the key's encoder.
-  unsigned char* buf = nullptr;
-  const int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(m_x509.get()), &buf);
-  std::string der(n > 0 ? reinterpret_cast<char*>(buf) : "", n > 0 ? static_cast<std::size_t>(n) : 0);
-  OPENSSL_free(buf);
-  return crypto::sha256(der);
+  return crypto::sha256(ossl::to_der(X509_get_X509_PUBKEY(m_x509.get()), i2d_X509_PUBKEY));
 }
 
 std::optional<util::Bytes> Certificate::subject_key_id() const {

@@ -58,11 +58,8 @@ Result<std::string> make_crl(const Certificate& issuer, const ca::Signer& signer
   aki->keyid = kid.release();
   if (X509_CRL_add1_ext_i2d(crl.get(), NID_authority_key_identifier, aki.get(), 0, 0) != 1) return ossl::fail("adding the AKI");
   PKI_TRY(signer.sign_crl(crl.get()));
-  unsigned char* buf = nullptr;
-  const int n = i2d_X509_CRL(crl.get(), &buf);
-  if (n <= 0) return ossl::fail("encoding the CRL");
-  std::string der(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n));
-  OPENSSL_free(buf);
+  std::string der = ossl::to_der(crl.get(), i2d_X509_CRL);
+  if (der.empty()) return ossl::fail("encoding the CRL");
   return der;
 }
 

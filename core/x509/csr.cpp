@@ -54,20 +54,11 @@ std::vector<GeneralName> VerifiedCsr::requested_sans() const {
 }
 
 crypto::Sha256 VerifiedCsr::spki_fingerprint() const {
-  unsigned char* buf = nullptr;
-  const int n = i2d_X509_PUBKEY(X509_REQ_get_X509_PUBKEY(m_req.get()), &buf);
-  std::string der(n > 0 ? reinterpret_cast<char*>(buf) : "", n > 0 ? static_cast<std::size_t>(n) : 0);
-  OPENSSL_free(buf);
-  return crypto::sha256(der);
+  return crypto::sha256(ossl::to_der(X509_REQ_get_X509_PUBKEY(m_req.get()), i2d_X509_PUBKEY));
 }
 
 std::string VerifiedCsr::der() const {
-  unsigned char* buf = nullptr;
-  const int n = i2d_X509_REQ(m_req.get(), &buf);
-  if (n <= 0) return {};
-  std::string out(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n));
-  OPENSSL_free(buf);
-  return out;
+  return ossl::to_der(m_req.get(), i2d_X509_REQ);
 }
 
 Result<std::string> make_csr_pem(std::string_view subject_der, const std::vector<GeneralName>& sans,

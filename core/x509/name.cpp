@@ -97,12 +97,7 @@ Result<std::string> parse_name(std::string_view text) {
 }
 
 std::string name_to_der(const X509_NAME* name) {
-  unsigned char* buf = nullptr;
-  const int n = i2d_X509_NAME(name, &buf);
-  if (n <= 0) return {};
-  std::string der(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n));
-  OPENSSL_free(buf);
-  return der;
+  return ossl::to_der(name, i2d_X509_NAME);
 }
 
 Result<ossl::Ptr<X509_NAME>> name_from_der(std::string_view der) {
