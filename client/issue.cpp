@@ -107,7 +107,10 @@ Result<Issued> issue(AcmeClient& client, const IssueRequest& req, Solver& solver
     sans.push_back({i.type == "ip" ? x509::GeneralNameType::Ip : x509::GeneralNameType::Dns, i.value});
     if (cn.empty() && i.type == "dns" && i.value.size() <= 64) cn = i.value;
   }
-  PKI_TRY_ASSIGN(auto subject, x509::parse_name(cn.empty() ? "" : "CN=" + cn));
+  std::string subject = x509::empty_name_der();  // IP-only orders: named by their SANs alone
+  if (!cn.empty()) {
+    PKI_TRY_ASSIGN(subject, x509::parse_name("CN=" + cn));
+  }
   PKI_TRY_ASSIGN(auto csr_pem, x509::make_csr_pem(subject, sans, key));
   PKI_TRY_ASSIGN(auto untrusted, x509::UntrustedCsr::parse(csr_pem));
   PKI_TRY_ASSIGN(auto csr, untrusted.verify());

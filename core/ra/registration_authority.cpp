@@ -411,8 +411,7 @@ Result<x509::CertificateSpec> RegistrationAuthority::certificate_spec(const acme
   if (!cn.empty()) {
     PKI_TRY_ASSIGN(spec.subject_der, x509::parse_name("CN=" + cn));
   } else {
-    ossl::Ptr<X509_NAME> empty(X509_NAME_new());
-    spec.subject_der = x509::name_to_der(empty.get());
+    spec.subject_der = x509::empty_name_der();
     spec.sans_critical = true;  // RFC 5280 §4.2.1.6: critical when the subject is empty
   }
   spec.basic_constraints = x509::BasicConstraints{false, std::nullopt};

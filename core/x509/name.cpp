@@ -71,6 +71,11 @@ Result<std::vector<Rdn>> split_slash(std::string_view text) {
 
 }  // namespace
 
+std::string empty_name_der() {
+  ossl::Ptr<X509_NAME> empty(X509_NAME_new());
+  return name_to_der(empty.get());
+}
+
 Result<std::string> parse_name(std::string_view text) {
   if (text.empty()) return fail(ErrorKind::InvalidArgument, "empty subject name (e.g. --subject \"CN=Example Root CA,O=Example\")");
   std::vector<Rdn> rdns;

@@ -11,6 +11,8 @@ namespace pkictl::x509 {
 
 /** Parses a DN; RFC 4514 order is most-specific first, "/" form is DER order.
  * Errors: InvalidArgument (unknown attribute, empty value, bad escape). */
+/** The DER of an empty subject (a certificate or CSR named only by its SANs). */
+std::string empty_name_der();
 [[nodiscard]] Result<std::string> parse_name(std::string_view text);
 /** RFC 4514 text of a DER name ("CN=x,O=y"). */
 std::string name_der_to_text(std::string_view der);

@@ -60,6 +60,11 @@ verify_chain w.crt w.chain DNS:w.test.internal
 expect_rc 0 acme issue --identifier dns:t.test.internal --identifier ip:127.0.0.1 --challenge tls-alpn-01 --tls-listen "127.0.0.1:$TLS_PORT" \
   --key-out t.key --cert-out t.crt --chain-out t.chain --lifetime 2h
 verify_chain t.crt t.chain 'IP Address:127.0.0.1'
+# An order of IP addresses only (the CSR has an empty subject), and a challenge type not offered for it.
+expect_rc 0 acme issue --identifier ip:127.0.0.1 --identifier ip:::1 --http-listen "[::]:$HTTP01_PORT" --key-out ip.key --cert-out ip.crt --chain-out ip.chain
+verify_chain ip.crt ip.chain 'IP Address:0:0:0:0:0:0:0:1'
+expect_rc 1 acme issue --identifier ip:127.0.0.9 --challenge dns-01 --dns-hook true --key-out ipd.key --cert-out ipd.crt
+expect_grep 'does not offer dns-01 for it \(offered: http-01, tls-alpn-01\)' "$WORK/err"
 expect_rc 0 acme issue --identifier '*.d.test.internal' --challenge dns-01 --dns-hook "$WORK/dns-hook" --dns-wait 1s \
   --key-out d.key --cert-out d.crt --chain-out d.chain --deploy-hook 'echo "$PKICTL_NAME" >>deployed'
 verify_chain d.crt d.chain 'DNS:*.d.test.internal'
