@@ -10,7 +10,7 @@
 #include "cli/validators.hpp"
 #include "client/issue.hpp"
 #include "core/acme/objects.hpp"
-#include "core/net/http_fetch.hpp"
+#include "core/trust/bootstrap.hpp"
 #include "core/util/atomic_file.hpp"
 #include "core/x509/certificate.hpp"
 
@@ -177,37 +177,6 @@ int print(Context& ctx, const Common& c, const json& j, const std::string& text)
   return ExitOk;
 }
 
-/** Bootstrap by fingerprint: the certificate with this SHA-256 among those the server presents in
- * its TLS handshake (or, failing that, publishes at /roots.pem) becomes the trust anchor. */
-Result<fs::path> pin_by_fingerprint(const std::string& directory, const std::string& fingerprint, const fs::path& out) {
-  PKI_TRY_ASSIGN(auto want, util::from_hex(fingerprint));
-  if (want.size() != 32) return fail(ErrorKind::InvalidArgument, "--ca-fingerprint must be a SHA-256 (64 hex digits)");
-  const std::string want_hex = util::to_hex(want);
-  std::vector<std::string> candidates;
-  net::FetchRequest req;
-  req.url = directory;
-  req.verify_tls = false;  // nothing is trusted yet: the fingerprint decides
-  req.want_peer_chain = true;
-  if (auto r = net::fetch(req)) candidates = r->peer_chain_pem;
-  auto parts = net::parse_url(directory);
-  if (parts) {
-    req.url = parts->scheme + "://" + (parts->host.find(':') != std::string::npos ? "[" + parts->host + "]" : parts->host) + ":" +
-              std::to_string(parts->port) + "/roots.pem";
-    req.want_peer_chain = false;
-    if (auto r = net::fetch(req); r && r->status == 200) candidates.push_back(r->body);
-  }
-  for (const auto& pem : candidates) {
-    auto certs = x509::Certificate::parse_all(pem);
-    if (!certs) continue;
-    for (const auto& cert : *certs)
-      if (util::to_hex(cert.fingerprint()) == want_hex) {
-        PKI_TRY(util::write_file_atomic(out, cert.pem(), {.mode = 0644, .replace = true}));
-        return out;
-      }
-  }
-  return fail(ErrorKind::Unauthorized, "no certificate presented by " + directory + " (or published at /roots.pem) has SHA-256 " + want_hex + "; refusing to trust it");
-}
-
 int run_register(Context& ctx, const Common& c_in, const RegisterOptions& o) {
   Common c = c_in;
   const fs::path dir = state_dir(c);
@@ -215,9 +184,11 @@ int run_register(Context& ctx, const Common& c_in, const RegisterOptions& o) {
     return report(ctx, {ErrorKind::Conflict, dir.string() + " already holds an account; use another --state or 'pkictl acme account'", {}, {}, {}});
   if (auto d = util::ensure_directory(dir, 0700); !d) return report(ctx, d.error());
   if (!o.ca_fingerprint.empty()) {
-    auto pinned = pin_by_fingerprint(o.directory, o.ca_fingerprint, dir / "ca.pem");
+    // The handshake's chain or the published roots: the fingerprint decides.
+    auto pinned = trust::find_by_fingerprint(o.directory, o.ca_fingerprint, true);
     if (!pinned) return report(ctx, pinned.error());
-    c.ca_bundle = pinned->string();
+    if (auto w = util::write_file_atomic(dir / "ca.pem", pinned->pem(), {.mode = 0644, .replace = true}); !w) return report(ctx, w.error());
+    c.ca_bundle = (dir / "ca.pem").string();
     progress(ctx, c, "trusting the certificate with SHA-256 " + o.ca_fingerprint + " (saved as " + c.ca_bundle + ")");
   }
   auto key = crypto::PrivateKey::generate(key_type_of(o.key_type));

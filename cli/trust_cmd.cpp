@@ -5,7 +5,7 @@
 #include "cli/app.hpp"
 #include "cli/validators.hpp"
 #include "core/config/server_config.hpp"
-#include "core/net/http_fetch.hpp"
+#include "core/trust/bootstrap.hpp"
 #include "core/trust/bundle.hpp"
 #include "core/util/atomic_file.hpp"
 #include "core/x509/chain_verify.hpp"
@@ -136,42 +136,19 @@ int run_diff(Context& ctx, const DiffOptions& o) {
 }
 
 int run_fetch(Context& ctx, const FetchOptions& o) {
-  auto want = util::from_hex(o.fingerprint);
-  if (!want || want->size() != 32) return report(ctx, {ErrorKind::InvalidArgument, "--fingerprint must be a SHA-256 (64 hex digits, ':' allowed)", {}, {}, {}});
-  std::string base = o.url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  if (base.size() > 15 && base.substr(base.size() - 15) == "/acme/directory") base.resize(base.size() - 15);
-  // Step 1: nothing is trusted yet, so the first fetch cannot verify TLS; the fingerprint decides.
-  net::FetchRequest req;
-  req.url = base + "/roots.pem";
-  req.verify_tls = false;
-  req.max_body_bytes = 1 << 20;
-  auto r = net::fetch(req);
-  if (!r) return report(ctx, r.error());
-  if (r->status != 200) return report(ctx, {ErrorKind::Connection, req.url + " answered HTTP " + std::to_string(r->status), {}, {}, {}});
-  auto certs = x509::Certificate::parse_all(r->body);
-  if (!certs) return report(ctx, certs.error());
-  const std::string want_hex = util::to_hex(*want);
-  const x509::Certificate* root = nullptr;
-  std::string seen;
-  for (const auto& c : *certs) {
-    if (util::to_hex(c.fingerprint()) == want_hex) root = &c;
-    seen += (seen.empty() ? "" : ", ") + util::to_hex(c.fingerprint()).substr(0, 16) + "…";
-  }
-  if (!root) return report(ctx, {ErrorKind::Unauthorized, "no root at " + req.url + " has fingerprint " + want_hex + " (it serves " + seen + "); refusing", {}, {}, {}});
+  // Step 1: the fingerprint decides which published root to take.
+  auto root = trust::find_by_fingerprint(o.url, o.fingerprint, false);
+  if (!root) return report(ctx, root.error());
   if (auto w = util::write_file_atomic(o.out, root->pem(), {.mode = 0644, .replace = o.force}); !w) return report(ctx, w.error());
   // Step 2: with the root pinned, the server's own TLS must chain to it.
-  if (base.rfind("https://", 0) == 0) {
-    net::FetchRequest check;
-    check.url = base + "/roots.pem";
-    check.ca_file = o.out;
-    if (auto v = net::fetch(check); !v) {
+  if (o.url.rfind("https://", 0) == 0) {
+    if (auto v = trust::check_tls_chains_to(o.url, o.out); !v) {
       std::error_code ec;
       fs::remove(o.out, ec);
-      return report(ctx, {ErrorKind::Tls, "the root matches, but the server's TLS certificate does not chain to it: " + v.error().detail, {}, {}, {}});
+      return report(ctx, {v.error().kind, "the root matches, but " + v.error().detail, {}, {}, {}});
     }
   }
-  ctx.out << "trusted " << root->subject_text() << " (sha256:" << want_hex << ") written to " << o.out << "\n";
+  ctx.out << "trusted " << root->subject_text() << " (sha256:" << util::to_hex(root->fingerprint()) << ") written to " << o.out << "\n";
   return ExitOk;
 }
 
