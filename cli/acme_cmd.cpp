@@ -1,20 +1,16 @@
 // pkictl acme …: the ACME client for scripts, CI and hosts. State (account key, encrypted; one
 // JSON file per certificate) lives in a state directory; certificates and keys go where asked.
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "cli/app.hpp"
 #include "cli/validators.hpp"
+#include "client/hook.hpp"
 #include "client/issue.hpp"
+#include "client/renewal.hpp"
 #include "core/acme/objects.hpp"
 #include "core/trust/bootstrap.hpp"
 #include "core/util/atomic_file.hpp"
 #include "core/x509/certificate.hpp"
-
-extern char** environ;
 
 namespace pkictl::cli {
 namespace {
@@ -98,22 +94,6 @@ Result<void> save_account_key(const Common& c, const crypto::PrivateKey& key, co
   return util::write_file_atomic(file, pem, {.mode = 0600, .replace = replace});
 }
 
-Result<int> run_hook(const std::string& cmd, const std::vector<std::pair<std::string, std::string>>& env) {
-  std::vector<std::string> vars;
-  for (char** e = environ; *e; ++e) vars.emplace_back(*e);
-  for (const auto& [k, v] : env) vars.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& v : vars) envp.push_back(v.data());
-  envp.push_back(nullptr);
-  std::string sh = "/bin/sh", dash_c = "-c", script = cmd;
-  char* argv[] = {sh.data(), dash_c.data(), script.data(), nullptr};
-  pid_t pid = 0;
-  if (posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv, envp.data()) != 0) return fail(ErrorKind::Io, "cannot run " + cmd);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
 Result<acme::Identifier> parse_identifier(const std::string& s) {
   json j;
   if (s.rfind("dns:", 0) == 0) j = {{"type", "dns"}, {"value", s.substr(4)}};
@@ -162,7 +142,7 @@ Result<json> obtain_and_install(Context& ctx, const Common& c, client::AcmeClien
   json out = {{"name", s.value("name", "")}, {"serial", cert.serial_hex()}, {"not_after", util::format_time(cert.not_after())},
               {"certificate", s.value("cert_out", "")}, {"key", s.value("key_out", "")}, {"url", got.cert_url}};
   if (const std::string hook = s.value("deploy_hook", ""); !hook.empty()) {
-    PKI_TRY_ASSIGN(int rc, run_hook(hook, {{"PKICTL_NAME", s.value("name", "")}, {"PKICTL_CERT", s.value("cert_out", "")},
+    PKI_TRY_ASSIGN(int rc, client::run_command(hook, {}, {{"PKICTL_NAME", s.value("name", "")}, {"PKICTL_CERT", s.value("cert_out", "")},
                                            {"PKICTL_KEY", s.value("key_out", "")}}));
     if (rc != 0) return fail(ErrorKind::Io, "the deploy hook \"" + hook + "\" failed (exit " + std::to_string(rc) + ")");
   }
@@ -274,31 +254,6 @@ int run_issue(Context& ctx, const Common& c, const IssueOptions& o) {
   return print(ctx, c, *out, "");
 }
 
-/** Is `cert` due? ARI's window when the server has renewalInfo (RFC 9773), else 2/3 of its life ± jitter. */
-Result<std::pair<bool, std::string>> due(client::AcmeClient& acme, const x509::Certificate& cert, const std::string& pem, TimePoint now) {
-  thread_local std::mt19937 rng(std::random_device{}());
-  const std::string ri = acme.directory().value("renewalInfo", "");
-  if (!ri.empty()) {
-    auto id = client::ari_cert_id(pem);
-    if (id) {
-      auto r = acme.get(ri + (ri.back() == '/' ? "" : "/") + *id);
-      if (r && r->status == 200 && r->json.contains("suggestedWindow")) {
-        auto start = util::parse_time(r->json["suggestedWindow"].value("start", ""));
-        auto end = util::parse_time(r->json["suggestedWindow"].value("end", ""));
-        if (start && end && *end >= *start) {
-          std::uniform_int_distribution<long long> pick(0, (*end - *start).count());
-          const TimePoint chosen = *start + Seconds(pick(rng));
-          return std::make_pair(now >= chosen, "ARI window " + util::format_time(*start) + " .. " + util::format_time(*end));
-        }
-      }
-    }
-  }
-  const auto life = cert.not_after() - cert.not_before();
-  std::uniform_int_distribution<long long> jitter(0, std::max<long long>(1, life.count() / 20));
-  const TimePoint at = cert.not_before() + life * 2 / 3 - Seconds(jitter(rng));
-  return std::make_pair(now >= at, "2/3 of the lifetime, from " + util::format_time(at));
-}
-
 int run_renew(Context& ctx, const Common& c, const RenewOptions& o) {
   const fs::path certs = state_dir(c) / "certs";
   std::vector<fs::path> files;
@@ -325,11 +280,11 @@ int run_renew(Context& ctx, const Common& c, const RenewOptions& o) {
     auto chain = pem ? x509::Certificate::parse_all(*pem) : Result<std::vector<x509::Certificate>>(fail(pem.error()));
     auto cert = chain ? Result<x509::Certificate>(chain->front()) : Result<x509::Certificate>(fail(chain.error()));
     if (cert) pem = cert->pem();
-    Result<std::pair<bool, std::string>> d = cert ? due(*acme, *cert, *pem, ctx.clock.now()) : Result<std::pair<bool, std::string>>(std::make_pair(true, "no readable certificate"));
-    if (s && d && !d->first && !o.force) {
-      progress(ctx, c, f.stem().string() + ": not due (" + d->second + ")");
+    auto d = cert ? client::renewal_due(*acme, *cert, ctx.clock.now()) : Result<client::RenewalDecision>(client::RenewalDecision{true, "no readable certificate"});
+    if (s && d && !d->due && !o.force) {
+      progress(ctx, c, f.stem().string() + ": not due (" + d->why + ")");
       res["renewed"] = false;
-      res["reason"] = d->second;
+      res["reason"] = d->why;
       results.push_back(res);
       continue;
     }

@@ -1,5 +1,6 @@
 #pragma once
 // What every command group shares: streams, clock, verbosity, and how errors are printed.
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <string>
@@ -41,6 +42,8 @@ void add_passphrase_options(CLI::App& cmd, PassphraseOptions& opts, const std::s
  * (asked twice when `confirm` — a new key). Errors: BadPassphrase with how to supply one.
  */
 [[nodiscard]] Result<Secret> obtain_passphrase(const PassphraseOptions& opts, const std::string& prompt, bool confirm);
+/** The issuing CA key's passphrase: the options, else the configuration's ca.passphrase_file. */
+[[nodiscard]] Result<Secret> obtain_ca_passphrase(PassphraseOptions opts, const std::filesystem::path& config_passphrase_file);
 
 void register_root(CLI::App& app, Context& ctx);
 void register_intermediate(CLI::App& app, Context& ctx);

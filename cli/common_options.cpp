@@ -72,4 +72,9 @@ Result<Secret> obtain_passphrase(const PassphraseOptions& opts, const std::strin
   return first;
 }
 
+Result<Secret> obtain_ca_passphrase(PassphraseOptions opts, const std::filesystem::path& config_passphrase_file) {
+  if (opts.file.empty() && !config_passphrase_file.empty()) opts.file = config_passphrase_file.string();
+  return obtain_passphrase(opts, "Passphrase of the issuing CA key", false);
+}
+
 }  // namespace pkictl::cli

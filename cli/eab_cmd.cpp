@@ -7,7 +7,6 @@
 #include "cli/validators.hpp"
 #include "core/acme/eab.hpp"
 #include "core/config/server_config.hpp"
-#include "core/crypto/digest.hpp"
 #include "core/store/store.hpp"
 
 namespace pkictl::cli {
@@ -30,9 +29,7 @@ Result<Opened> open_server(const EabOptions& o, bool need_secret) {
   PKI_TRY_ASSIGN(auto store, store::open_sqlite_store((cfg.data_dir / "pkictl.db").string()));
   Opened out{std::move(store), {}};
   if (need_secret) {
-    PassphraseOptions pass = o.pass;
-    if (pass.file.empty() && !cfg.ca.passphrase_file.empty()) pass.file = cfg.ca.passphrase_file.string();
-    PKI_TRY_ASSIGN(auto secret, obtain_passphrase(pass, "Passphrase of the issuing CA key (it seals EAB keys)", false));
+    PKI_TRY_ASSIGN(auto secret, obtain_ca_passphrase(o.pass, cfg.ca.passphrase_file));
     PKI_TRY_ASSIGN(out.sealing, acme::eab_sealing_key(secret));
   }
   return out;
@@ -41,21 +38,13 @@ Result<Opened> open_server(const EabOptions& o, bool need_secret) {
 int run_create(Context& ctx, const EabOptions& o) {
   auto srv = open_server(o, true);
   if (!srv) return report(ctx, srv.error());
-  auto kid_bytes = crypto::random_bytes(12);
-  auto hmac = crypto::random_bytes(32);
-  if (!kid_bytes || !hmac) return report(ctx, (!kid_bytes ? kid_bytes : hmac).error());
-  acme::EabKey k;
-  k.kid = "kid-" + util::base64url_encode(*kid_bytes);
-  k.binding = o.binding;
-  k.created = ctx.clock.now();
-  if (!o.expires.empty()) k.expires = k.created + duration_of(o.expires);
-  k.single_use = o.single_use;
-  const std::string raw(hmac->begin(), hmac->end());
-  auto sealed = acme::seal(srv->sealing, raw, k.kid);
-  if (!sealed) return report(ctx, sealed.error());
-  k.sealed_hmac = *sealed;
+  const TimePoint now = ctx.clock.now();
+  auto minted = acme::mint_eab_key(srv->sealing, o.binding, o.expires.empty() ? std::nullopt : std::optional<TimePoint>(now + duration_of(o.expires)),
+                                   o.single_use, now);
+  if (!minted) return report(ctx, minted.error());
+  const acme::EabKey& k = minted->key;
   if (auto r = srv->store->insert_eab(k); !r) return report(ctx, r.error());
-  const std::string hmac_b64 = util::base64url_encode(*hmac);
+  const std::string& hmac_b64 = minted->hmac_b64u;
   if (o.json) {
     ctx.out << json{{"kid", k.kid}, {"hmac_key", hmac_b64}, {"binding", k.binding}, {"single_use", k.single_use},
                     {"expires", k.expires ? util::format_time(*k.expires) : ""}}.dump(2) << "\n";

@@ -61,9 +61,7 @@ int run_serve(Context& ctx, const ServeOptions& o) {
   }
   auto cfg = config::load_server_config(config_path);
   if (!cfg) return report(ctx, cfg.error());
-  PassphraseOptions pass = o.pass;
-  if (pass.file.empty() && !cfg->ca.passphrase_file.empty()) pass.file = cfg->ca.passphrase_file.string();
-  auto secret = obtain_passphrase(pass, "Passphrase of the issuing CA key", false);
+  auto secret = obtain_ca_passphrase(o.pass, cfg->ca.passphrase_file);
   if (!secret) return report(ctx, secret.error());
   log::Logger logger(ctx.err);
   auto r = server::run_server(*cfg, *secret, logger, [&](const std::vector<std::string>& bound) { print_banner(ctx, *cfg, bound); });

@@ -4,8 +4,6 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -15,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "client/hook.hpp"
 #include "client/issue.hpp"
 #include "core/acme/challenge_records.hpp"
 #include "core/crypto/ossl.hpp"
@@ -22,8 +21,6 @@
 #include "core/util/text.hpp"
 #include "core/x509/general_name.hpp"
 #include "core/x509/serial.hpp"
-
-extern char** environ;
 
 namespace pkictl::client {
 namespace {
@@ -276,20 +273,8 @@ class Dns01Hook final : public Solver {
 
  private:
   Result<void> run(const std::string& op, const std::string& name, const std::string& value) {
-    // sh -c 'CMD "$@"' so CMD may carry its own arguments; ours arrive as separate words.
-    const std::string script = m_cmd + " \"$@\"";
-    std::vector<std::string> args = {"/bin/sh", "-c", script, "pkictl-dns-hook", op, name, value};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    if (posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv.data(), environ) != 0)
-      return fail(ErrorKind::Io, "cannot run the DNS hook " + m_cmd);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-      return fail(ErrorKind::Io, "the DNS hook \"" + m_cmd + " " + op + " " + name + "\" failed (exit " +
-                                     std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+    PKI_TRY_ASSIGN(int rc, run_command(m_cmd, {op, name, value}));
+    if (rc != 0) return fail(ErrorKind::Io, "the DNS hook \"" + m_cmd + " " + op + " " + name + "\" failed (exit " + std::to_string(rc) + ")");
     return {};
   }
   std::string m_cmd;

@@ -65,6 +65,26 @@ Result<std::string> unseal(const SealingKey& key, std::string_view blob, std::st
   return pt;
 }
 
+Result<MintedEab> mint_eab_key(const SealingKey& sealing, const std::string& binding, std::optional<TimePoint> expires,
+                               bool single_use, TimePoint now) {
+  PKI_TRY_ASSIGN(auto kid_bytes, crypto::random_bytes(12));
+  PKI_TRY_ASSIGN(auto hmac, crypto::random_bytes(32));
+  MintedEab out;
+  out.key.kid = "kid-" + util::base64url_encode(kid_bytes);
+  out.key.binding = binding;
+  out.key.created = now;
+  out.key.expires = expires;
+  out.key.single_use = single_use;
+  std::string raw(hmac.begin(), hmac.end());
+  auto sealed = seal(sealing, raw, out.key.kid);
+  OPENSSL_cleanse(raw.data(), raw.size());
+  if (!sealed) return fail(std::move(sealed).error());
+  out.key.sealed_hmac = std::move(*sealed);
+  out.hmac_b64u = util::base64url_encode(hmac);
+  OPENSSL_cleanse(hmac.data(), hmac.size());
+  return out;
+}
+
 Result<EabJws> parse_eab(const nlohmann::json& eab) {
   if (!eab.is_object() || !eab.contains("protected") || !eab.contains("payload") || !eab.contains("signature") ||
       !eab["protected"].is_string() || !eab["payload"].is_string() || !eab["signature"].is_string())

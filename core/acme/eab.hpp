@@ -33,6 +33,14 @@ using SealingKey = std::array<std::uint8_t, 32>;
 /** Errors: Crypto when the blob was altered or sealed under another secret. */
 [[nodiscard]] Result<std::string> unseal(const SealingKey& key, std::string_view blob, std::string_view associated);
 
+struct MintedEab {
+  EabKey key;             // to store (its HMAC key sealed)
+  std::string hmac_b64u;  // to hand out once
+};
+/** A fresh key id and 256-bit HMAC key for `binding`, the HMAC key sealed (AAD = key id). */
+[[nodiscard]] Result<MintedEab> mint_eab_key(const SealingKey& sealing, const std::string& binding, std::optional<TimePoint> expires,
+                                             bool single_use, TimePoint now);
+
 /** The inner JWS of newAccount's externalAccountBinding, parsed but not yet verified. */
 struct EabJws {
   std::string kid, alg, url;

@@ -534,9 +534,7 @@ std::string RegistrationAuthority::pem_chain(const acme::CertificateRecord& c, s
 }
 
 Result<void> RegistrationAuthority::revoke(const acme::Account* acct, const crypto::PublicKey* key, std::string_view cert_der, int reason) {
-  // RFC 5280 §5.3.1 reason codes; 7 is unused.
-  static const std::set<int> allowed = {0, 1, 2, 3, 4, 5, 6, 8, 9, 10};
-  if (!allowed.count(reason)) return fail(ErrorKind::BadRevocationReason, "revocation reason " + std::to_string(reason) + " is not allowed (0-6, 8-10)");
+  if (!ra::valid_revocation_reason(reason)) return fail(ErrorKind::BadRevocationReason, "revocation reason " + std::to_string(reason) + " is not allowed (0-6, 8-10)");
   auto cert = x509::Certificate::parse(cert_der);
   if (!cert) return fail(ErrorKind::Malformed, "\"certificate\" is not a DER certificate");
   PKI_TRY_ASSIGN(auto rec, m_store.certificate_by_serial(m_ca.key_id_hex, cert->serial_hex()));

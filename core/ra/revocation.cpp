@@ -18,7 +18,7 @@ Result<int> parse_revocation_reason(std::string_view text) {
     if (!reason_names[i].empty() && util::to_lower(std::string(reason_names[i])) == util::to_lower(std::string(text))) return static_cast<int>(i);
   if (text.size() <= 2 && !text.empty() && std::all_of(text.begin(), text.end(), ::isdigit)) {
     const int n = std::stoi(std::string(text));
-    if (n >= 0 && n <= 10 && n != 7) return n;
+    if (valid_revocation_reason(n)) return n;
   }
   return fail(ErrorKind::BadRevocationReason, "unknown revocation reason \"" + std::string(text) +
                                                   "\" (unspecified, keyCompromise, cACompromise, affiliationChanged, superseded, "

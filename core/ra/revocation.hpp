@@ -15,6 +15,8 @@ namespace pkictl::ra {
 
 constexpr int reason_key_compromise = 1;
 
+/** RFC 5280 §5.3.1 reason codes usable in revocations: 0-10 except 7. */
+inline bool valid_revocation_reason(int reason) { return reason >= 0 && reason <= 10 && reason != 7; }
 /** RFC 5280 reason names ("keyCompromise", "superseded", …) or numbers. Errors: BadRevocationReason. */
 [[nodiscard]] Result<int> parse_revocation_reason(std::string_view text);
 

@@ -44,6 +44,11 @@ expect_rc 1 lego_run --path lego4 --eab --kid "$K3" --hmac "$H2" --domains lego4
 expect_grep 'MAC does not verify' "$WORK/err"
 expect_rc 1 lego_run --path lego5 --eab --kid kid-nosuch --hmac "$H2" --domains lego5.test.internal run
 expect_grep 'unknown EAB key id' "$WORK/err"
+# An expired key.
+expect_rc 0 eab create --binding lab --expires 1s --json; cp "$WORK/out" k4.json
+sleep 2
+expect_rc 1 lego_run --path lego6 --eab --kid "$(field k4.json kid)" --hmac "$(field k4.json hmac_key)" --domains lego6.test.internal run
+expect_grep 'expired' "$WORK/err"
 # pkictl's own client, then revocation of that key stops further accounts.
 printf '%s\n' "$H3" >h3.txt
 expect_rc 0 timeout 60 "$PKICTL" acme --state st --ca-bundle root/root.crt register --directory "$DIRECTORY" --eab-kid "$K3" --eab-hmac-key-file h3.txt
