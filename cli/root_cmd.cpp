@@ -84,36 +84,17 @@ struct RotateOptions {
 /** The rotation steps in one go: each root cross-signs the other, the issuing CA is re-issued
  * under the new root, and the files the server and the trust bundles need are written. */
 int run_rotate(Context& ctx, const RotateOptions& o) {
-  namespace fs = std::filesystem;
   auto old_pass = obtain_passphrase(o.old_pass, "Passphrase for the old root key", false);
   if (!old_pass) return report(ctx, old_pass.error());
   auto new_pass = obtain_passphrase(o.new_pass, "Passphrase for the new root key", false);
   if (!new_pass) return report(ctx, new_pass.error());
-  if (auto d = util::ensure_directory(o.out, 0755); !d) return report(ctx, d.error());
-  const fs::path out = o.out;
-  const auto validity = duration_of(o.validity);
-  auto a = ca::root_cross_sign({o.old_root, fs::path(o.new_root) / "root.crt", out / "new-by-old.crt", validity, false}, *old_pass, ctx.clock);
-  if (!a) return report(ctx, a.error());
-  auto b = ca::root_cross_sign({o.new_root, fs::path(o.old_root) / "root.crt", out / "old-by-new.crt", validity, false}, *new_pass, ctx.clock);
-  if (!b) return report(ctx, b.error());
-  auto old_root = x509::Certificate::load((fs::path(o.old_root) / "root.crt").string());
-  auto new_root = x509::Certificate::load((fs::path(o.new_root) / "root.crt").string());
-  if (!old_root || !new_root) return report(ctx, (!old_root ? old_root : new_root).error());
-  if (auto w = util::write_file_atomic(out / "transition-roots.pem", old_root->pem() + new_root->pem(), {.mode = 0644}); !w) return report(ctx, w.error());
-  ctx.out << "wrote " << (out / "new-by-old.crt").string() << ", " << (out / "old-by-new.crt").string() << ", "
-          << (out / "transition-roots.pem").string() << "\n";
-  if (!o.csr.empty()) {
-    ca::SignParams sp;
-    sp.root_dir = o.new_root;
-    sp.csr_path = o.csr;
-    sp.out = out / "intermediate-under-new.crt";
-    sp.validity = duration_of(o.intermediate_validity);
-    auto s = ca::intermediate_sign(sp, *new_pass, ctx.clock);
-    if (!s) return report(ctx, s.error());
-    ctx.out << "wrote " << sp.out.string() << " (the issuing CA under the new root)\n"
-            << "serve both chains: in pkictl.toml [ca] set alternate_chains = [\"" << sp.out.string() << "\"] and extra_roots = [\""
-            << (fs::path(o.new_root) / "root.crt").string() << "\"], then restart\n";
-  }
+  ca::RotateParams p{o.old_root, o.new_root, o.out, o.csr, duration_of(o.validity), duration_of(o.intermediate_validity)};
+  auto files = ca::root_rotate(p, *old_pass, *new_pass, ctx.clock);
+  if (!files) return report(ctx, files.error());
+  for (const auto& f : *files) ctx.out << "wrote " << f.path.string() << "\n";
+  if (!o.csr.empty())
+    ctx.out << "serve both chains: in pkictl.toml [ca] set alternate_chains = [\"" << (std::filesystem::path(o.out) / "intermediate-under-new.crt").string()
+            << "\"] and extra_roots = [\"" << (std::filesystem::path(o.new_root) / "root.crt").string() << "\"], then restart\n";
   return ExitOk;
 }
 

@@ -357,4 +357,28 @@ Result<SignResult> root_cross_sign(const CrossSignParams& p, const Secret& passp
   return out;
 }
 
+Result<std::vector<WrittenFile>> root_rotate(const RotateParams& p, const Secret& old_passphrase, const Secret& new_passphrase,
+                                             const Clock& clock) {
+  PKI_TRY(util::ensure_directory(p.out_dir, 0755));
+  std::vector<WrittenFile> out;
+  PKI_TRY_ASSIGN(auto a, root_cross_sign({p.old_root, p.new_root / root_cert_file, p.out_dir / "new-by-old.crt", p.validity, false}, old_passphrase, clock));
+  PKI_TRY_ASSIGN(auto b, root_cross_sign({p.new_root, p.old_root / root_cert_file, p.out_dir / "old-by-new.crt", p.validity, false}, new_passphrase, clock));
+  out.insert(out.end(), a.files.begin(), a.files.end());
+  out.insert(out.end(), b.files.begin(), b.files.end());
+  PKI_TRY_ASSIGN(auto old_root, x509::Certificate::load((p.old_root / root_cert_file).string()));
+  PKI_TRY_ASSIGN(auto new_root, x509::Certificate::load((p.new_root / root_cert_file).string()));
+  PKI_TRY_ASSIGN(auto t, write_output(p.out_dir / "transition-roots.pem", old_root.pem() + new_root.pem(), public_file_mode, false));
+  out.push_back(t);
+  if (!p.csr.empty()) {
+    SignParams sp;
+    sp.root_dir = p.new_root;
+    sp.csr_path = p.csr;
+    sp.out = p.out_dir / "intermediate-under-new.crt";
+    sp.validity = p.intermediate_validity;
+    PKI_TRY_ASSIGN(auto s, intermediate_sign(sp, new_passphrase, clock));
+    out.insert(out.end(), s.files.begin(), s.files.end());
+  }
+  return out;
+}
+
 }  // namespace pkictl::ca

@@ -107,6 +107,18 @@ struct CrossSignParams {
 /** Root rotation: the signing root certifies another root's name and key (a cross-certificate). */
 [[nodiscard]] Result<SignResult> root_cross_sign(const CrossSignParams& p, const Secret& root_passphrase, const Clock& clock);
 
+struct RotateParams {
+  std::filesystem::path old_root, new_root, out_dir;
+  std::filesystem::path csr;  // the issuing CA's CSR to re-issue under the new root ("" = none)
+  Seconds validity{Seconds(5LL * 365 * 86400)};
+  Seconds intermediate_validity{Seconds(365LL * 86400)};
+};
+/** Root rotation in one step: each root cross-signs the other (new-by-old.crt, old-by-new.crt), both
+ * go into transition-roots.pem, and with a CSR the issuing CA is re-issued under the new root
+ * (intermediate-under-new.crt). Returns the files written. */
+[[nodiscard]] Result<std::vector<WrittenFile>> root_rotate(const RotateParams& p, const Secret& old_passphrase,
+                                                           const Secret& new_passphrase, const Clock& clock);
+
 /** Loads and decrypts a key file. Errors: NotFound, BadPassphrase, Malformed. */
 [[nodiscard]] Result<crypto::PrivateKey> load_private_key(const std::filesystem::path& path, const Secret& passphrase);
 
