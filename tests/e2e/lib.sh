@@ -7,6 +7,7 @@ cleanup_hooks=()
 on_exit() {
   local rc=$?
   for h in "${cleanup_hooks[@]}"; do eval "$h" || true; done
+  release_ports || true
   if [ $rc -eq 0 ]; then rm -rf "$WORK"; else echo "e2e: failed; work dir kept at $WORK" >&2; fi
 }
 trap on_exit EXIT
@@ -28,8 +29,9 @@ one_line_error() {
   expect_grep '^pkictl: ' "$WORK/err"
 }
 finish() { echo "$(basename "$0"): $checks checks passed"; }
-# free_port: a TCP port nobody listens on right now.
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# free_port: a loopback port (TCP and UDP) reserved for this test until it exits (see free_port.py).
+free_port() { /usr/bin/python3 "$HERE/free_port.py" "$$"; }
+release_ports() { grep -lx "$$" /tmp/pkictl-e2e-ports/*/owner 2>/dev/null | xargs -r -n1 dirname | xargs -r rm -rf; }
 # wait_for FILE REGEX SECONDS: wait until FILE has a line matching REGEX.
 wait_for() {
   local i
