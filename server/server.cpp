@@ -3,7 +3,8 @@
 #include <thread>
 
 #include "core/ca/offline_ca.hpp"
-#include "core/policy/identifier_allowlist.hpp"
+#include "core/metrics/metrics.hpp"
+#include "core/policy/policy.hpp"
 #include "core/ra/registration_authority.hpp"
 #include "core/store/store.hpp"
 #include "core/util/atomic_file.hpp"
@@ -62,6 +63,28 @@ Result<std::vector<std::vector<x509::Certificate>>> load_alternates(const config
   return out;
 }
 
+/** The policy of a configuration: the policy file, linted against the CA (errors refuse it,
+ * warnings are logged), or the allowed_identifiers shorthand. */
+Result<std::shared_ptr<const policy::Policy>> load_policy(const config::ServerConfig& cfg, const x509::Certificate& ca_cert, const Clock& clock,
+                                                         log::Logger& logger) {
+  if (cfg.acme.policy.empty()) {
+    if (cfg.acme.allowed_identifiers.empty())
+      logger.warn("no policy and no allowed_identifiers: every order will be refused (set [acme] policy)");
+    return policy::Policy::from_allow_list(cfg.acme.allowed_identifiers);
+  }
+  policy::CaLimits limits;
+  limits.max_lifetime = cfg.ca.max_lifetime;
+  limits.remaining = std::chrono::duration_cast<Seconds>(ca_cert.not_after() - clock.now());
+  auto loaded = policy::Policy::load(cfg.acme.policy, limits);
+  const std::string file = cfg.acme.policy.string();
+  for (const auto& d : loaded.diagnostics)
+    if (d.severity == policy::Diagnostic::Severity::Warning)
+      logger.warn("policy lint warning", {{"file", file}, {"line", d.line}, {"rule", d.rule}, {"message", d.message}, {"hint", d.hint}});
+  if (loaded.has_errors())
+    return fail(ErrorKind::Config, "the policy does not lint clean (pkictl policy lint " + file + "): " + loaded.error_summary(file));
+  return loaded.policy;
+}
+
 }  // namespace
 
 Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passphrase, log::Logger& logger,
@@ -82,9 +105,8 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   if (!ca_cert.subject_key_id()) return fail(ErrorKind::Config, "the issuing CA certificate has no subject key identifier");
   PKI_TRY_ASSIGN(auto chain, load_chain(cfg, ca_cert));
   // Step 3: the registration authority and its validator.
-  PKI_TRY_ASSIGN(auto allow, policy::IdentifierAllowList::parse(cfg.acme.allowed_identifiers));
-  if (cfg.acme.allowed_identifiers.empty())
-    logger.warn("no identifiers are allowed: every order will be refused (set [acme] allowed_identifiers)");
+  PKI_TRY_ASSIGN(auto pol, load_policy(cfg, ca_cert, clock, logger));
+  logger.info("policy loaded", {{"source", pol->source()}, {"bindings", pol->bindings().size()}, {"profiles", pol->profiles().size()}});
   if (cfg.dev) logger.warn("DEV MODE: any identifier is allowed and validation may target private addresses; never use this in production");
   ra::RaConfig rc;
   rc.order_lifetime = cfg.acme.order_lifetime;
@@ -103,7 +125,7 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   PKI_TRY_ASSIGN(rc.eab_sealing, acme::eab_sealing_key(ca_passphrase));
   PKI_TRY_ASSIGN(auto alternates, load_alternates(cfg, ca_cert));
   ra::IssuingCa ica{&issuer, util::to_hex(*ca_cert.subject_key_id()), chain, std::move(alternates)};
-  ra::RegistrationAuthority ra(*store, clock, ica, std::move(allow), rc, logger);
+  ra::RegistrationAuthority ra(*store, clock, ica, std::move(pol), rc, logger);
   PKI_TRY_ASSIGN(auto guard, va::AddressGuard::create(cfg.validation.allow_private));
   va::Validator validator(cfg.validation, va::make_resolver(cfg.validation.resolvers, cfg.validation.timeout, cfg.validation.require_all), std::move(guard), logger);
   validator.set_sink([&ra](const ra::ValidationOutcome& o) { ra.complete_validation(o); });
@@ -157,19 +179,21 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
       };
     }
   }
-  // SIGHUP: re-read the file and swap in what can change live (the identifier allow-list; the
-  // policy engine joins here). A file that does not load keeps everything as it was.
+  // SIGHUP: re-read the configuration and the policy and swap in the policy (the only part that
+  // changes live). Anything that does not load or lint clean keeps the running policy.
   opts.on_reload = [&] {
     auto next = config::load_server_config(cfg.source);
-    Result<policy::IdentifierAllowList> allow = next ? policy::IdentifierAllowList::parse(next->acme.allowed_identifiers)
-                                                     : Result<policy::IdentifierAllowList>(fail(next.error()));
-    if (!allow) {
-      logger.error("reload refused; the running configuration stays", {{"file", cfg.source.string()}, {"reason", allow.error().detail}});
+    auto next_policy = next ? load_policy(*next, ca_cert, clock, logger) : Result<std::shared_ptr<const policy::Policy>>(fail(next.error()));
+    if (!next_policy) {
+      metrics::registry().inc("pkictl_policy_reloads_total", {{"result", "refused"}});
+      logger.error("reload refused; the running policy stays", {{"file", cfg.source.string()}, {"reason", next_policy.error().detail}});
       return;
     }
-    ra.set_allow_list(std::move(*allow));
-    logger.info("configuration reloaded", {{"file", cfg.source.string()}, {"allowed_identifiers", next->acme.allowed_identifiers},
-                                           {"note", "listen addresses, the CA and [validation] take effect at the next restart"}});
+    metrics::registry().inc("pkictl_policy_reloads_total", {{"result", "ok"}});
+    logger.info("policy reloaded", {{"file", cfg.source.string()}, {"source", (*next_policy)->source()}, {"bindings", (*next_policy)->bindings().size()},
+                                    {"profiles", (*next_policy)->profiles().size()},
+                                    {"note", "listen addresses, the CA and [validation] take effect at the next restart"}});
+    ra.set_policy(std::move(*next_policy));
   };
   opts.on_listening = [&](const std::vector<std::string>& bound) {
     logger.info("listening", {{"addresses", bound}, {"directory", wfe.links().directory()}, {"tls", !cfg.server.plain_http}});

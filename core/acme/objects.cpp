@@ -51,7 +51,7 @@ Status Authorization::effective_status(TimePoint now) const {
 }
 
 std::string Order::identifiers_key() const {
-  std::string k;
+  std::string k = profile.empty() ? "" : "profile=" + profile + ";";
   for (const auto& i : identifiers) k += i.type + ":" + i.value + ",";
   return k;
 }

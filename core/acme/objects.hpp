@@ -71,7 +71,8 @@ struct Order {
   std::optional<std::string> certificate_id;
   std::optional<nlohmann::json> error;
   std::string replaces;  // ARI: the certificate this order replaces, if any
-  /** A stable key of the identifier set, for "same order again" lookups. */
+  std::string profile;   // the certificate profile (ACME profiles draft)
+  /** A stable key of the identifier set and profile, for "same order again" lookups. */
   std::string identifiers_key() const;
 };
 

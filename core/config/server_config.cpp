@@ -94,13 +94,17 @@ Result<ServerConfig> load_server_config(const fs::path& path) {
     return fail(ErrorKind::Config, abs.string() + ": ca.default_lifetime is longer than ca.max_lifetime");
   if (const auto* s = l.section(root, "acme", status)) {
     PKI_TRY(l.known_keys(*s, "acme.", {"order_lifetime", "authz_lifetime", "terms_of_service", "website", "external_account_required",
-                                        "allowed_identifiers"}));
+                                        "allowed_identifiers", "policy"}));
     PKI_TRY(l.get(*s, "acme.", "order_lifetime", c.acme.order_lifetime));
     PKI_TRY(l.get(*s, "acme.", "authz_lifetime", c.acme.authz_lifetime));
     PKI_TRY(l.get(*s, "acme.", "terms_of_service", c.acme.terms_of_service));
     PKI_TRY(l.get(*s, "acme.", "website", c.acme.website));
     PKI_TRY(l.get(*s, "acme.", "external_account_required", c.acme.external_account_required));
     PKI_TRY(l.get(*s, "acme.", "allowed_identifiers", c.acme.allowed_identifiers));
+    PKI_TRY(l.get(*s, "acme.", "policy", c.acme.policy));
+    if (!c.acme.policy.empty() && s->get("allowed_identifiers"))
+      return fail(l.error(s->get("allowed_identifiers"), "acme.allowed_identifiers",
+                          "set either policy (a policy file) or allowed_identifiers (its one-binding shorthand), not both"));
   }
   PKI_TRY(status);
   if (const auto* s = l.section(root, "validation", status)) {

@@ -43,7 +43,9 @@ struct AcmeSection {
   std::string terms_of_service;
   std::string website;
   bool external_account_required = false;
-  /** Temporary identifier allow-list until the policy engine: "*", "*.corp.internal", "dns:x", "ip:10.0.0.0/8". */
+  /** The issuance policy file (pkictl-policy(5)); reloaded on SIGHUP. */
+  std::filesystem::path policy;
+  /** Shorthand for a one-binding policy: "*", "*.corp.internal", "dns:x", "ip:10.0.0.0/8". Not with `policy`. */
   std::vector<std::string> allowed_identifiers;
 };
 

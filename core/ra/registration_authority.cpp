@@ -154,24 +154,41 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
     return fail(ErrorKind::Malformed, "newOrder needs a non-empty \"identifiers\" array");
   if (payload["identifiers"].size() > max_identifiers_per_order)
     return fail(ErrorKind::RejectedIdentifier, "an order may name at most " + std::to_string(max_identifiers_per_order) + " identifiers");
-  // Step 1: syntax and normalisation; then the allow-list, collecting every refusal.
+  // Step 1: the account's binding and the profile; then each identifier's syntax, challenge
+  // types and policy decision, collecting every refusal.
+  const auto pol = policy();  // one policy for the whole request, even across a reload
+  auto binding_r = pol->binding_for(acct.binding);
+  if (!binding_r) return deny(acct, "binding", std::move(binding_r).error());
+  const policy::Binding& binding = **binding_r;
+  std::string requested_profile;
+  if (payload.contains("profile")) {
+    if (!payload["profile"].is_string()) return fail(ErrorKind::Malformed, "\"profile\" must be a string naming one of the directory's meta.profiles");
+    requested_profile = payload["profile"].get<std::string>();
+  }
+  auto profile_r = pol->profile_for(binding, requested_profile);
+  if (!profile_r) return deny(acct, "profile", std::move(profile_r).error());
+  const policy::Profile& profile = **profile_r;
   std::set<acme::Identifier> idents;
-  const auto allow = allow_list();  // one list for the whole request, even across a reload
   Error refused{ErrorKind::RejectedIdentifier, "", {}, {}, {}};
+  std::vector<std::string> rule_ids;
   for (const auto& j : payload["identifiers"]) {
     auto ident = acme::normalise_identifier(j);
     if (!ident) {
       if (ident.error().kind == ErrorKind::Malformed) return fail(std::move(ident).error());
       refused.sub_errors.push_back({ident.error().kind, j.value("type", ""), j.value("value", ""), ident.error().detail});
+      rule_ids.push_back(std::string(to_string(ident.error().kind)));
       continue;
     }
-    if (const auto why = m_challenges.why_none(*ident); !why.empty()) {
+    if (const auto why = why_no_challenge(*ident, binding); !why.empty()) {
       refused.sub_errors.push_back({ErrorKind::RejectedIdentifier, ident->type, ident->value, why});
+      rule_ids.push_back("challenges");
       continue;
     }
-    auto allowed = allow->allows(*ident);
-    if (!allowed) {
-      refused.sub_errors.push_back({ErrorKind::RejectedIdentifier, ident->type, ident->value, allowed.error().detail});
+    const auto decision = pol->judge(binding, *ident);
+    if (!decision.allowed) {
+      refused.sub_errors.push_back({ErrorKind::RejectedIdentifier, ident->type, ident->value,
+                                    ident->type + ":" + ident->value + " refused for binding " + binding.name + " by " + decision.rule});
+      rule_ids.push_back(decision.rule_id);
       continue;
     }
     idents.insert(*ident);
@@ -183,9 +200,10 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
       refused.kind = first;
     refused.detail = refused.sub_errors.size() == 1 ? refused.sub_errors.front().detail
                                                     : std::to_string(refused.sub_errors.size()) + " identifiers were refused (see subproblems)";
-    m_log.info("order refused", {{"account", acct.id}, {"reason", refused.detail}});
-    for (const auto& s : refused.sub_errors)
-      metrics::registry().inc("pkictl_policy_denials_total", {{"rule", s.kind == ErrorKind::RejectedIdentifier ? "allowed_identifiers" : std::string(to_string(s.kind))}});
+    json subs = json::array();
+    for (const auto& s : refused.sub_errors) subs.push_back(s.identifier_type + ":" + s.identifier_value + ": " + s.detail);
+    m_log.info("order refused", {{"account", acct.id}, {"binding", binding.name}, {"reason", refused.detail}, {"refusals", subs}});
+    for (const auto& r : rule_ids) metrics::registry().inc("pkictl_policy_denials_total", {{"rule", r}});
     return fail(std::move(refused));
   }
   // Step 2: requested validity.
@@ -195,8 +213,10 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
   if (nb && na && *na <= *nb) return fail(ErrorKind::Malformed, "notAfter must be after notBefore");
   if (na && *na <= now) return fail(ErrorKind::Malformed, "notAfter is in the past");
   const TimePoint start = nb ? *nb : now;
-  if (na && *na - start > m_cfg.max_cert_lifetime)
-    return fail(ErrorKind::Malformed, "the requested lifetime exceeds the maximum of " + util::format_duration(m_cfg.max_cert_lifetime));
+  const auto lifetimes = policy::Policy::lifetimes(binding, profile, m_cfg.default_cert_lifetime, m_cfg.max_cert_lifetime);
+  if (na && *na - start > lifetimes.max_lifetime)
+    return fail(ErrorKind::Malformed, "the requested lifetime exceeds the maximum of " + util::format_duration(lifetimes.max_lifetime) +
+                                          " for binding " + binding.name + " and profile " + profile.name);
   if (nb && *nb > now + m_cfg.order_lifetime) return fail(ErrorKind::Malformed, "notBefore is too far in the future");
 
   acme::Order o;
@@ -204,6 +224,7 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
   o.identifiers.assign(idents.begin(), idents.end());
   o.not_before = nb;
   o.not_after = na;
+  o.profile = profile.name;
   // RFC 9773 §5: "replaces" names a certificate of this account that nothing else replaces yet.
   if (payload.contains("replaces")) {
     if (!payload["replaces"].is_string()) return fail(ErrorKind::Malformed, "\"replaces\" must be a certificate identifier string");
@@ -221,7 +242,16 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
     PKI_TRY_ASSIGN(auto open, m_store.find_open_order(acct.id, o.identifiers_key(), now));
     if (open) return refresh(*open);
   }
-  // Step 4: reuse authorizations, create the missing ones.
+  // Step 4: the binding's rate limit counts new orders only (a reused open order is free).
+  if (binding.orders_per_hour > 0) {
+    PKI_TRY_ASSIGN(int recent, m_store.count_orders_since(acct.id, now - std::chrono::hours(1)));
+    if (recent >= binding.orders_per_hour)
+      return deny(acct, "bindings." + binding.name + ".orders_per_hour",
+                  Error{ErrorKind::RateLimited, "binding " + binding.name + " allows " + std::to_string(binding.orders_per_hour) +
+                                                    " new orders per hour per account (" + pol->source() + "); this account made " + std::to_string(recent) +
+                                                    " in the last hour: retry later", {}, {}, std::chrono::seconds(60)});
+  }
+  // Step 5: reuse authorizations, create the missing ones.
   o.id = acme::new_object_id();
   o.created = now;
   o.expires = now + m_cfg.order_lifetime;
@@ -243,7 +273,7 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
     a.wildcard = wildcard;
     a.status = Status::Pending;
     a.expires = now + m_cfg.authz_lifetime;
-    for (const auto& type : m_challenges.offered(ident)) {
+    for (const auto& type : offered_types(ident, binding)) {
       PKI_TRY_ASSIGN(auto token, crypto::random_bytes(32));
       a.challenges.push_back({acme::new_object_id(), a.id, type, util::base64url_encode(token), Status::Pending, std::nullopt, std::nullopt});
     }
@@ -253,7 +283,8 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
   PKI_TRY(m_store.insert_order(o, fresh));
   json idj = json::array();
   for (const auto& i : o.identifiers) idj.push_back(i.type + ":" + i.value);
-  m_log.info("order created", {{"account", acct.id}, {"order", o.id}, {"identifiers", idj}, {"new_authzs", fresh.size()}});
+  m_log.info("order created", {{"account", acct.id}, {"order", o.id}, {"identifiers", idj}, {"new_authzs", fresh.size()}, {"binding", binding.name},
+                               {"profile", profile.name}});
   return refresh(o);
 }
 
@@ -321,7 +352,9 @@ Result<acme::Challenge> RegistrationAuthority::respond_challenge(const acme::Acc
   if (a.status != Status::Pending)
     return fail(ErrorKind::Malformed, "the authorization is " + std::string(acme::to_string(a.status)) + "; its challenges can no longer be answered");
   const acme::Identifier as_ordered{a.identifier.type, (a.wildcard ? "*." : "") + a.identifier.value};
-  const auto offered = m_challenges.offered(as_ordered);
+  const auto pol = policy();
+  PKI_TRY_ASSIGN(const policy::Binding* binding, pol->binding_for(acct.binding));
+  const auto offered = offered_types(as_ordered, *binding);
   if (std::find(offered.begin(), offered.end(), c.type) == offered.end())
     return fail(ErrorKind::Unauthorized, "challenge type " + c.type + " is not offered for this identifier");
   PKI_TRY_ASSIGN(bool started, m_store.transition_challenge(id, Status::Pending, Status::Processing));
@@ -400,13 +433,14 @@ Result<void> RegistrationAuthority::check_csr_matches(const acme::Order& o, cons
   return {};
 }
 
-Result<x509::CertificateSpec> RegistrationAuthority::certificate_spec(const acme::Order& o, const crypto::PublicKey& key) {
+Result<x509::CertificateSpec> RegistrationAuthority::certificate_spec(const acme::Order& o, const crypto::PublicKey& key, const policy::Binding& binding,
+                                                                      const policy::Profile& profile) {
   const auto& issuer = m_ca.issuer->certificate();
   x509::CertificateSpec spec;
   std::string cn;
   for (const auto& i : o.identifiers) {
     spec.sans.push_back({i.type == "dns" ? x509::GeneralNameType::Dns : x509::GeneralNameType::Ip, i.value});
-    if (cn.empty() && i.type == "dns" && i.value.size() <= 64) cn = i.value;
+    if (profile.keep_cn && cn.empty() && i.type == "dns" && i.value.size() <= 64) cn = i.value;
   }
   if (!cn.empty()) {
     PKI_TRY_ASSIGN(spec.subject_der, x509::parse_name("CN=" + cn));
@@ -415,16 +449,38 @@ Result<x509::CertificateSpec> RegistrationAuthority::certificate_spec(const acme
     spec.sans_critical = true;  // RFC 5280 §4.2.1.6: critical when the subject is empty
   }
   spec.basic_constraints = x509::BasicConstraints{false, std::nullopt};
-  spec.key_usage = x509::DigitalSignature | (key.info().algorithm == "RSA" ? x509::KeyEncipherment : 0u);
-  spec.extended_key_usage = {"serverAuth", "clientAuth"};
+  spec.key_usage = profile.key_usage ? profile.key_usage : x509::DigitalSignature | (key.info().algorithm == "RSA" ? x509::KeyEncipherment : 0u);
+  spec.extended_key_usage = profile.ext_key_usage;
+  spec.policy_oids = profile.policy_oids;
+  const auto lifetimes = policy::Policy::lifetimes(binding, profile, m_cfg.default_cert_lifetime, m_cfg.max_cert_lifetime);
   const TimePoint now = m_clock.now();
   spec.not_before = o.not_before ? *o.not_before : std::max(now - m_cfg.backdate, issuer.not_before());
-  spec.not_after = o.not_after ? *o.not_after : spec.not_before + m_cfg.default_cert_lifetime;
+  spec.not_after = o.not_after ? *o.not_after : spec.not_before + lifetimes.default_lifetime;
   if (spec.not_after > issuer.not_after()) spec.not_after = issuer.not_after();
   if (!m_cfg.crl_url.empty() && spec.not_after - spec.not_before >= m_cfg.crl_exempt_below)
     spec.crl_distribution_points = {m_cfg.crl_url};
   if (!m_cfg.ca_issuers_url.empty()) spec.ca_issuers_urls = {m_cfg.ca_issuers_url};
   return spec;
+}
+
+std::vector<std::string> RegistrationAuthority::offered_types(const acme::Identifier& ident, const policy::Binding& binding) const {
+  auto types = m_challenges.offered(ident);
+  std::erase_if(types, [&](const std::string& t) { return !binding.allows_challenge(t); });
+  return types;
+}
+
+std::string RegistrationAuthority::why_no_challenge(const acme::Identifier& ident, const policy::Binding& binding) const {
+  if (auto why = m_challenges.why_none(ident); !why.empty()) return why;
+  if (!offered_types(ident, binding).empty()) return {};
+  std::string list;
+  for (const auto& c : binding.challenges) list += (list.empty() ? "" : ", ") + c;
+  return "binding " + binding.name + " may use only " + list + ", and none of them can validate " + ident.type + ":" + ident.value;
+}
+
+Result<acme::Order> RegistrationAuthority::deny(const acme::Account& acct, const std::string& rule, Error e) {
+  metrics::registry().inc("pkictl_policy_denials_total", {{"rule", rule}});
+  m_log.info("policy refused", {{"account", acct.id}, {"binding", acct.binding}, {"rule", rule}, {"reason", e.detail}});
+  return fail(std::move(e));
 }
 
 Result<acme::Order> RegistrationAuthority::fail_order(acme::Order o, const Error& e) {
@@ -442,24 +498,46 @@ Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, c
   if (o.status != Status::Ready)
     return fail(ErrorKind::OrderNotReady, "the order is " + std::string(acme::to_string(o.status)) +
                                               (o.status == Status::Pending ? "; complete its authorizations first" : ""));
-  // Step 2: the CSR — signature, key, identifiers.
+  // Step 2: the policy again (it may have been reloaded since newOrder): binding, profile.
+  const auto pol = policy();
+  auto binding_r = pol->binding_for(acct.binding);
+  if (!binding_r) return deny(acct, "binding", std::move(binding_r).error());
+  const policy::Binding& binding = **binding_r;
+  auto profile_r = pol->profile_for(binding, o.profile);
+  if (!profile_r) return deny(acct, "profile", std::move(profile_r).error());
+  const policy::Profile& profile = **profile_r;
+  // Step 3: the CSR — signature, key, identifiers.
   PKI_TRY_ASSIGN(auto untrusted, x509::UntrustedCsr::parse(csr_der));
   PKI_TRY_ASSIGN(auto csr, untrusted.verify());
-  if (auto k = policy::check_key(csr.public_key()); !k) return fail(Error{ErrorKind::BadCsr, "CSR key: " + k.error().detail, {}, {}, {}});
+  if (auto k = pol->check_key(profile, csr.public_key()); !k) return fail(Error{ErrorKind::BadCsr, "CSR key: " + k.error().detail, {}, {}, {}});
   PKI_TRY_ASSIGN(auto acct_key, account_key(acct));
   if (csr.public_key().equals(acct_key)) return fail(ErrorKind::BadCsr, "the CSR must not use the account key");
   PKI_TRY_ASSIGN(auto blocked, m_store.key_blocked(util::to_hex(csr.spki_fingerprint())));
   if (blocked) return fail(ErrorKind::BadPublicKey, "the CSR's key was revoked as compromised (" + *blocked + "); generate a new key");
   PKI_TRY(check_csr_matches(o, csr));
-  // Step 3: re-judge the identifiers: the allow-list may have changed since newOrder.
-  const auto allow = allow_list();
-  for (const auto& i : o.identifiers) PKI_TRY(allow->allows(i));
-  // Step 4: claim the order. Only one finalize wins; the others see processing.
+  // Step 4: re-judge the identifiers and the lifetime under the policy in force now.
+  for (const auto& i : o.identifiers) {
+    const auto d = pol->judge(binding, i);
+    if (!d.allowed)
+      return deny(acct, d.rule_id, Error{ErrorKind::RejectedIdentifier, i.type + ":" + i.value + " is no longer allowed for binding " + binding.name + ": refused by " + d.rule, {}, {}, {}});
+  }
+  const auto lifetimes = policy::Policy::lifetimes(binding, profile, m_cfg.default_cert_lifetime, m_cfg.max_cert_lifetime);
+  if (o.not_after && *o.not_after - (o.not_before ? *o.not_before : m_clock.now()) > lifetimes.max_lifetime)
+    return deny(acct, "lifetime", Error{ErrorKind::Malformed, "the order's notAfter exceeds the maximum lifetime now in force (" +
+                                                                  util::format_duration(lifetimes.max_lifetime) + ")", {}, {}, {}});
+  if (binding.certificates_per_hour > 0) {
+    PKI_TRY_ASSIGN(int recent, m_store.count_certificates_since(acct.id, m_clock.now() - std::chrono::hours(1) - m_cfg.backdate));
+    if (recent >= binding.certificates_per_hour)
+      return deny(acct, "bindings." + binding.name + ".certificates_per_hour",
+                  Error{ErrorKind::RateLimited, "binding " + binding.name + " allows " + std::to_string(binding.certificates_per_hour) +
+                                                    " certificates per hour per account (" + pol->source() + "): retry later", {}, {}, std::chrono::seconds(60)});
+  }
+  // Step 5: claim the order. Only one finalize wins; the others see processing.
   PKI_TRY_ASSIGN(bool claimed, m_store.transition_order(o.id, Status::Ready, Status::Processing, std::nullopt));
   if (!claimed) return order(acct, order_id);
   // From here on, failures must mark the order invalid.
   o.status = Status::Processing;
-  auto spec = certificate_spec(o, csr.public_key());
+  auto spec = certificate_spec(o, csr.public_key(), binding, profile);
   if (!spec) return fail_order(o, spec.error());
   store::StoreSerialRegistry serials(m_store, m_ca.key_id_hex, o.id);
   const auto sign_start = std::chrono::steady_clock::now();
@@ -479,9 +557,9 @@ Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, c
   if (auto stored = m_store.finish_issuance(rec); !stored) return fail_order(o, stored.error());
   json sans = json::array();
   for (const auto& s : cert->sans()) sans.push_back(s.display());
-  metrics::registry().inc("pkictl_certificates_issued_total", {{"profile", "default"}, {"issuer", m_ca.key_id_hex.substr(0, 16)}});
+  metrics::registry().inc("pkictl_certificates_issued_total", {{"profile", profile.name}, {"issuer", m_ca.key_id_hex.substr(0, 16)}});
   metrics::registry().inc("pkictl_orders_total", {{"state", "valid"}});
-  m_log.info("certificate issued", {{"account", acct.id}, {"order", o.id}, {"serial", rec.serial_hex}, {"sans", sans},
+  m_log.info("certificate issued", {{"account", acct.id}, {"order", o.id}, {"serial", rec.serial_hex}, {"sans", sans}, {"binding", binding.name}, {"profile", profile.name},
                                     {"not_after", util::format_time(rec.not_after)}, {"key", csr.public_key().info().describe()}});
   return order(acct, order_id);
 }

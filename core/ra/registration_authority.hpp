@@ -15,7 +15,7 @@
 #include "core/ca/issuer.hpp"
 #include "core/log/logger.hpp"
 #include "core/policy/challenge_policy.hpp"
-#include "core/policy/identifier_allowlist.hpp"
+#include "core/policy/policy.hpp"
 #include "core/store/store.hpp"
 #include "core/x509/csr.hpp"
 
@@ -74,20 +74,24 @@ struct IssuingCa {
 
 class RegistrationAuthority final {
  public:
-  RegistrationAuthority(store::Store& store, const Clock& clock, IssuingCa ca, policy::IdentifierAllowList allow,
+  RegistrationAuthority(store::Store& store, const Clock& clock, IssuingCa ca, std::shared_ptr<const policy::Policy> policy,
                         RaConfig config, log::Logger& logger)
-      : m_store(store), m_clock(clock), m_ca(std::move(ca)), m_allow(std::make_shared<const policy::IdentifierAllowList>(std::move(allow))), m_cfg(config),
+      : m_store(store), m_clock(clock), m_ca(std::move(ca)), m_policy(std::move(policy)), m_cfg(config),
         m_challenges(m_cfg.challenge_types), m_log(logger) {}
 
   void set_validation_queue(ValidationQueue* q) { m_queue = q; }
   /** At start: validations interrupted by a stop or crash are queued again (else their challenges
    * would stay "processing" for ever). Returns how many. */
   [[nodiscard]] Result<int> resume_validations();
-  /** Replaces the identifier allow-list (SIGHUP reload); requests in flight keep the old one. */
-  void set_allow_list(policy::IdentifierAllowList allow) {
-    auto next = std::make_shared<const policy::IdentifierAllowList>(std::move(allow));
-    std::lock_guard lock(m_allow_mutex);
-    m_allow = std::move(next);
+  /** Replaces the policy (SIGHUP reload); requests in flight finish under the one they started with. */
+  void set_policy(std::shared_ptr<const policy::Policy> next) {
+    std::lock_guard lock(m_policy_mutex);
+    m_policy = std::move(next);
+  }
+  /** The policy in force (held by the caller for the whole of one decision). */
+  std::shared_ptr<const policy::Policy> policy() const {
+    std::lock_guard lock(m_policy_mutex);
+    return m_policy;
   }
   /** The public key of an account (cached; the JWK was checked when it was stored). */
   [[nodiscard]] Result<crypto::PublicKey> account_key(const acme::Account& acct) { return m_keys.get(acct.jwk); }
@@ -138,19 +142,22 @@ class RegistrationAuthority final {
  private:
   Result<std::vector<acme::Authorization>> authzs_of(const acme::Order& o);
   Result<acme::Order> refresh(acme::Order o);
-  Result<x509::CertificateSpec> certificate_spec(const acme::Order& o, const crypto::PublicKey& key);
+  Result<x509::CertificateSpec> certificate_spec(const acme::Order& o, const crypto::PublicKey& key, const policy::Binding& binding,
+                                                const policy::Profile& profile);
+  /** The challenge types offered for `ident` to an account of `binding` (server ∩ identifier ∩ binding). */
+  std::vector<std::string> offered_types(const acme::Identifier& ident, const policy::Binding& binding) const;
+  /** Why nothing is offered ("" when something is). */
+  std::string why_no_challenge(const acme::Identifier& ident, const policy::Binding& binding) const;
   Result<void> check_csr_matches(const acme::Order& o, const x509::VerifiedCsr& csr);
   Result<acme::Order> fail_order(acme::Order o, const Error& e);
+  /** A policy refusal: counted by rule, logged with the reason, returned. */
+  Result<acme::Order> deny(const acme::Account& acct, const std::string& rule, Error e);
 
   store::Store& m_store;
   const Clock& m_clock;
   IssuingCa m_ca;
-  std::shared_ptr<const policy::IdentifierAllowList> allow_list() const {
-    std::lock_guard lock(m_allow_mutex);
-    return m_allow;
-  }
-  mutable std::mutex m_allow_mutex;
-  std::shared_ptr<const policy::IdentifierAllowList> m_allow;  // replaced whole on reload
+  mutable std::mutex m_policy_mutex;
+  std::shared_ptr<const policy::Policy> m_policy;  // replaced whole on reload
   RaConfig m_cfg;
   policy::ChallengePolicy m_challenges;
   acme::KeyCache m_keys;

@@ -94,6 +94,12 @@ class Store {
   // ARI (RFC 9773).
   /** Is there an order (not invalid) that already replaces the certificate `cert_id`? */
   [[nodiscard]] virtual Result<bool> replacement_exists(const std::string& cert_id) = 0;
+
+  // Policy rate limits (per account).
+  /** Orders the account created at or after `since`. */
+  [[nodiscard]] virtual Result<int> count_orders_since(const std::string& account_id, TimePoint since) = 0;
+  /** Certificates issued to the account with notBefore at or after `since`. */
+  [[nodiscard]] virtual Result<int> count_certificates_since(const std::string& account_id, TimePoint since) = 0;
 };
 
 /** Opens (creating and migrating) the SQLite store at `path`, in WAL mode. Errors: Io, Config. */

@@ -55,6 +55,7 @@ json Wfe::order_json(const acme::Order& o) const {
   if (o.not_after) j["notAfter"] = util::format_time(*o.not_after);
   if (o.certificate_id) j["certificate"] = m_links.certificate(*o.certificate_id);
   if (o.error) j["error"] = *o.error;
+  if (!o.profile.empty()) j["profile"] = o.profile;
   return j;
 }
 

@@ -204,6 +204,10 @@ Result<Response> Wfe::directory() {
   json meta = {{"externalAccountRequired", m_cfg.acme.external_account_required}};
   if (!m_cfg.acme.terms_of_service.empty()) meta["termsOfService"] = m_cfg.acme.terms_of_service;
   if (!m_cfg.acme.website.empty()) meta["website"] = m_cfg.acme.website;
+  // ACME profiles draft: profile name → a human-readable description.
+  json profiles = json::object();
+  for (const auto& [name, p] : m_ra.policy()->profiles()) profiles[name] = p.description.empty() ? name : p.description;
+  if (!profiles.empty()) meta["profiles"] = profiles;
   Response r;
   r.set_json({{"newNonce", m_links.acme("/new-nonce")},
               {"newAccount", m_links.acme("/new-account")},

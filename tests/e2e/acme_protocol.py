@@ -108,7 +108,19 @@ expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "x.exampl
 p = expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "ok.test.internal"}, {"type": "dns", "value": "no.example.com"}]}),
            400, "rejectedIdentifier", "one of two refused")
 assert p["subproblems"][0]["identifier"]["value"] == "no.example.com", p
-expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "*.test.internal"}]}), 400, "rejectedIdentifier", "wildcard without dns-01")
+# A wildcard under an allowed *.name is allowed, and only DNS-based challenges are offered for it.
+w = ok(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "*.test.internal"}]}), 201, "wildcard order")
+wa = ok(c.post(w["authorizations"][0], None), 200, "wildcard authz")
+assert wa.get("wildcard") is True and wa["identifier"]["value"] == "test.internal", wa
+assert {ch["type"] for ch in wa["challenges"]} <= {"dns-01", "dns-account-01", "dns-persist-01"}, wa
+expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "*.internal"}]}), 400, "rejectedIdentifier", "wildcard above the allowed names")
+# ACME profiles draft: the directory lists them, an order names one, an unknown one is invalidProfile.
+assert D["meta"]["profiles"] == {"default": "TLS server and client (the allowed_identifiers default)"}, D["meta"]
+po = ok(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "prof.test.internal"}], "profile": "default"}), 201, "order with a profile")
+assert po["profile"] == "default", po
+expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "prof.test.internal"}], "profile": "shortlived"}), 400, "invalidProfile",
+       "unknown profile")
+expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "prof.test.internal"}], "profile": 7}), 400, "malformed", "profile not a string")
 expect(c.post(D["newOrder"], {"identifiers": [{"type": "email", "value": "a@b.c"}]}), 400, "unsupportedIdentifier", "email identifier")
 expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "bad..name.test.internal"}]}), 400, "rejectedIdentifier", "bad name")
 expect(c.post(D["newOrder"], {}), 400, "malformed", "no identifiers")

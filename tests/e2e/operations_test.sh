@@ -64,11 +64,11 @@ expect_rc 1 acme issue --identifier dns:new.reload.example --http-listen "127.0.
 expect_grep 'rejectedIdentifier' "$WORK/err"
 sed -i 's/^allowed_identifiers = \[/allowed_identifiers = ["*.reload.example", /' pkictl.toml
 kill -HUP "$SERVER_PID"
-wait_for "$WORK/serve.log" '"configuration reloaded"' 10
+wait_for "$WORK/serve.log" '"policy reloaded"' 10
 expect_rc 0 acme issue --identifier dns:new.reload.example --http-listen "127.0.0.1:$HTTP01_PORT" --key-out r.key --cert-out r.crt
 echo 'allowed_identifiers = "not a list"' >>pkictl.toml
 kill -HUP "$SERVER_PID"
-wait_for "$WORK/serve.log" '"reload refused; the running configuration stays"' 10
+wait_for "$WORK/serve.log" '"reload refused; the running policy stays"' 10
 expect_grep 'reload refused.*pkictl.toml:[0-9]+' "$WORK/serve.log"
 expect_rc 0 acme issue --identifier dns:again.reload.example --http-listen "127.0.0.1:$HTTP01_PORT" --key-out r2.key --cert-out r2.crt
 

@@ -103,6 +103,11 @@ CREATE TABLE eab_keys (
   revoked_at INTEGER
 );
 )SQL",
+      // 5: certificate profiles on orders; per-account issuance counts for policy rate limits.
+      R"SQL(
+ALTER TABLE orders ADD COLUMN profile TEXT NOT NULL DEFAULT '';
+CREATE INDEX certificates_account ON certificates(account_id, not_before);
+)SQL",
   };
   return all;
 }

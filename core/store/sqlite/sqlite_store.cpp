@@ -164,13 +164,13 @@ class SqliteStore final : public Store {
       }
       json idents = json::array();
       for (const auto& i : o.identifiers) idents.push_back(i.to_json());
-      SQLite::Statement& st = prepare("INSERT INTO orders(id, account_id, status, created, expires, identifiers, identifiers_key, not_before, not_after, authz_ids, replaces) "
-                           "VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+      SQLite::Statement& st = prepare("INSERT INTO orders(id, account_id, status, created, expires, identifiers, identifiers_key, not_before, not_after, authz_ids, replaces, profile) "
+                           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
       st.bind(1, o.id); st.bind(2, o.account_id); st.bind(3, std::string(acme::to_string(o.status)));
       st.bind(4, static_cast<int64_t>(secs(o.created))); st.bind(5, static_cast<int64_t>(secs(o.expires)));
       st.bind(6, idents.dump()); st.bind(7, o.identifiers_key());
       bind_opt_time(st, 8, o.not_before); bind_opt_time(st, 9, o.not_after);
-      st.bind(10, json(o.authz_ids).dump()); st.bind(11, o.replaces);
+      st.bind(10, json(o.authz_ids).dump()); st.bind(11, o.replaces); st.bind(12, o.profile);
       st.exec();
       tx.commit();
       return {};
@@ -382,6 +382,24 @@ class SqliteStore final : public Store {
     });
   }
 
+  Result<int> count_orders_since(const std::string& account_id, TimePoint since) override {
+    return locked("counting orders", [&]() -> Result<int> {
+      SQLite::Statement& st = prepare("SELECT count(*) FROM orders WHERE account_id=? AND created>=?");
+      st.bind(1, account_id); st.bind(2, static_cast<int64_t>(secs(since)));
+      st.executeStep();
+      return st.getColumn(0).getInt();
+    });
+  }
+
+  Result<int> count_certificates_since(const std::string& account_id, TimePoint since) override {
+    return locked("counting certificates", [&]() -> Result<int> {
+      SQLite::Statement& st = prepare("SELECT count(*) FROM certificates WHERE account_id=? AND not_before>=?");
+      st.bind(1, account_id); st.bind(2, static_cast<int64_t>(secs(since)));
+      st.executeStep();
+      return st.getColumn(0).getInt();
+    });
+  }
+
   Result<bool> revoke_certificate(const std::string& id, int reason, TimePoint at) override {
     return locked("revoking the certificate", [&]() -> Result<bool> {
       SQLite::Statement& st = prepare("UPDATE certificates SET revoked_at=?, revocation_reason=? WHERE id=? AND revoked_at IS NULL");
@@ -392,7 +410,7 @@ class SqliteStore final : public Store {
 
  private:
   static constexpr const char* order_columns =
-      "SELECT id, account_id, status, created, expires, identifiers, not_before, not_after, authz_ids, certificate_id, error, replaces FROM orders";
+      "SELECT id, account_id, status, created, expires, identifiers, not_before, not_after, authz_ids, certificate_id, error, replaces, profile FROM orders";
   static constexpr const char* authz_columns = "SELECT id, account_id, ident_type, ident_value, wildcard, status, expires FROM authzs";
 
   template <class F>
@@ -536,6 +554,7 @@ class SqliteStore final : public Store {
     if (!st.getColumn(9).isNull()) o.certificate_id = st.getColumn(9).getString();
     o.error = opt_json(st.getColumn(10));
     o.replaces = st.getColumn(11).getString();
+    o.profile = st.getColumn(12).getString();
     return o;
   }
 

@@ -4,7 +4,6 @@
 #include <fstream>
 
 #include "core/config/server_config.hpp"
-#include "core/policy/identifier_allowlist.hpp"
 
 using namespace pkictl;
 
@@ -54,23 +53,3 @@ TEST(ServerConfig, RejectsUnknownKeysAndBadValuesWithFileAndLine) {
   }
 }
 
-TEST(IdentifierAllowList, FailsClosedAndMatchesAtLabelBoundaries) {
-  auto empty = *policy::IdentifierAllowList::parse({});
-  EXPECT_FALSE(empty.allows({"dns", "a.corp.internal"}));
-  auto list = *policy::IdentifierAllowList::parse({"*.corp.internal", "dns:exact.example", "ip:10.0.0.0/8", "ip:fd00::/8"});
-  struct Case { const char* name; acme::Identifier id; bool ok; };
-  for (const Case& c : std::initializer_list<Case>{{"ok/subdomain", {"dns", "api.corp.internal"}, true},
-                                                   {"ok/deep", {"dns", "a.b.corp.internal"}, true},
-                                                   {"fail/apex", {"dns", "corp.internal"}, false},
-                                                   {"fail/suffix-without-dot", {"dns", "evilcorp.internal"}, false},
-                                                   {"ok/exact", {"dns", "exact.example"}, true},
-                                                   {"fail/below-exact", {"dns", "a.exact.example"}, false},
-                                                   {"ok/ip", {"ip", "10.9.8.7"}, true},
-                                                   {"fail/ip", {"ip", "11.0.0.1"}, false},
-                                                   {"ok/ipv6", {"ip", "fd12::1"}, true},
-                                                   {"fail/ipv6", {"ip", "fe80::1"}, false}}) {
-    SCOPED_TRACE(c.name);
-    EXPECT_EQ(list.allows(c.id).has_value(), c.ok);
-  }
-  EXPECT_FALSE(policy::IdentifierAllowList::parse({"ip:10.0.0.0/99"}));
-}

@@ -232,3 +232,24 @@ TEST(Policy, AllowListShorthand) {
   auto nothing = Policy::from_allow_list({});
   EXPECT_FALSE((*nothing)->judge(**(*nothing)->binding_for(""), *policy::normalise_name("dns:a.b")).allowed);
 }
+
+TEST(Policy, AllowListShorthandFailsClosedAtLabelBoundaries) {
+  auto empty = *Policy::from_allow_list({});
+  EXPECT_FALSE(empty->judge(**empty->binding_for(""), {"dns", "a.corp.internal"}).allowed);
+  auto list = *Policy::from_allow_list({"*.corp.internal", "dns:exact.example", "ip:10.0.0.0/8", "ip:fd00::/8"});
+  struct Case { const char* name; acme::Identifier id; bool ok; };
+  for (const Case& c : std::initializer_list<Case>{{"ok/subdomain", {"dns", "api.corp.internal"}, true},
+                                                   {"ok/deep", {"dns", "a.b.corp.internal"}, true},
+                                                   {"fail/apex", {"dns", "corp.internal"}, false},
+                                                   {"fail/suffix-without-dot", {"dns", "evilcorp.internal"}, false},
+                                                   {"ok/exact", {"dns", "exact.example"}, true},
+                                                   {"fail/below-exact", {"dns", "a.exact.example"}, false},
+                                                   {"ok/ip", {"ip", "10.9.8.7"}, true},
+                                                   {"fail/ip", {"ip", "11.0.0.1"}, false},
+                                                   {"ok/ipv6", {"ip", "fd12::1"}, true},
+                                                   {"fail/ipv6", {"ip", "fe80::1"}, false}}) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(list->judge(**list->binding_for(""), c.id).allowed, c.ok);
+  }
+  EXPECT_FALSE(Policy::from_allow_list({"ip:10.0.0.0/99"}));
+}
