@@ -53,5 +53,6 @@ void register_serve(CLI::App& app, Context& ctx);
 void register_acme(CLI::App& app, Context& ctx);
 void register_trust(CLI::App& app, Context& ctx);
 void register_eab(CLI::App& app, Context& ctx);
+void register_policy(CLI::App& app, Context& ctx);
 
 }  // namespace pkictl::cli
