@@ -4,6 +4,8 @@
 #include "cli/app.hpp"
 #include "cli/validators.hpp"
 #include "core/config/server_config.hpp"
+#include "core/lint/certificate_lint.hpp"
+#include "core/policy/policy.hpp"
 #include "core/log/logger.hpp"
 #include "core/ra/revocation.hpp"
 #include "core/store/store.hpp"
@@ -22,6 +24,11 @@ struct InspectOptions {
 struct RevokeOptions {
   std::string config, serial, reason = "unspecified", public_key;
   bool key_compromised = false;
+};
+
+struct LintOptions {
+  std::string file, issuer, policy, binding, profile;
+  bool json = false, strict = false;
 };
 
 struct VerifyOptions {
@@ -72,6 +79,61 @@ int run_verify(Context& ctx, const VerifyOptions& o) {
   return r->ok ? ExitOk : ExitFailure;
 }
 
+/** The same lints the server runs before signing, on any certificate: alone, against its issuer,
+ * and against a policy's binding and profile. Exit 0 clean, 1 warnings (--strict), 2 errors. */
+int run_lint(Context& ctx, const LintOptions& o) {
+  auto cert = x509::Certificate::load(o.file);
+  if (!cert) return report(ctx, cert.error());
+  lint::Expectations ex;
+  std::optional<x509::Certificate> issuer;
+  if (!o.issuer.empty()) {
+    auto is = x509::Certificate::load(o.issuer);
+    if (!is) return report(ctx, is.error());
+    issuer = *is;
+    ex.issuer = &*issuer;
+  }
+  std::shared_ptr<const policy::Policy> pol;
+  const policy::Binding* binding = nullptr;
+  if (!o.policy.empty()) {
+    auto loaded = policy::Policy::load(o.policy);
+    if (loaded.has_errors())
+      return report(ctx, {ErrorKind::Config, "the policy does not lint clean: " + loaded.error_summary(o.policy), {}, {}, {}});
+    pol = loaded.policy;
+    auto b = pol->binding_for(o.binding);
+    if (!b) return report(ctx, b.error());
+    binding = *b;
+    auto prof = pol->profile_for(*binding, o.profile);
+    if (!prof) return report(ctx, prof.error());
+    const auto& p = **prof;
+    ex.ext_key_usage = p.ext_key_usage;
+    if (p.key_usage) ex.key_usage = p.key_usage;
+    ex.max_lifetime = policy::Policy::lifetimes(*binding, p, Seconds::max(), Seconds::max()).max_lifetime;
+    if (*ex.max_lifetime == Seconds::max()) ex.max_lifetime.reset();
+    ex.key_types = p.key_types;
+    ex.policy_oids = p.policy_oids;
+    ex.unauthorised = [&](const x509::GeneralName& g) -> std::string {
+      auto n = policy::normalise_name(x509::to_string(g.type), g.value);
+      if (!n) return n.error().detail;
+      const auto d = pol->judge(*binding, *n);
+      return d.allowed ? "" : "refused by " + d.rule;
+    };
+  }
+  const auto findings = lint::lint_certificate(*cert, ex);
+  const bool errors = lint::has_errors(findings);
+  if (o.json) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& f : findings)
+      arr.push_back({{"id", f.id}, {"severity", f.severity == lint::Finding::Severity::Error ? "error" : "warning"}, {"message", f.message}});
+    ctx.out << nlohmann::json{{"file", o.file}, {"findings", arr}}.dump(2) << "\n";
+  } else {
+    for (const auto& f : findings)
+      ctx.out << o.file << ": " << (f.severity == lint::Finding::Severity::Error ? "error" : "warning") << "[" << f.id << "]: " << f.message << "\n";
+    if (findings.empty()) ctx.out << o.file << ": clean\n";
+  }
+  if (errors) return 2;
+  return !findings.empty() && o.strict ? ExitFailure : ExitOk;
+}
+
 /** Revokes in the server's store (safe while it runs): the next CRL it serves lists the result. */
 int run_revoke(Context& ctx, const RevokeOptions& o) {
   auto cfg = config::load_server_config(o.config);
@@ -112,7 +174,7 @@ int run_revoke(Context& ctx, const RevokeOptions& o) {
 }  // namespace
 
 void register_cert(CLI::App& app, Context& ctx) {
-  auto* group = app.add_subcommand("cert", "Inspect and verify certificates")->require_subcommand(1);
+  auto* group = app.add_subcommand("cert", "Inspect, verify, lint and revoke certificates")->require_subcommand(1);
 
   auto i = std::make_shared<InspectOptions>();
   auto* inspect = group->add_subcommand("inspect", "Show a certificate (or every one in a PEM bundle)");
@@ -134,6 +196,21 @@ void register_cert(CLI::App& app, Context& ctx) {
   verify->add_flag("--json", v->json, "Print the outcome as JSON");
   verify->footer("EXAMPLES:\n  pkictl cert verify --chain leaf-and-intermediate.pem --roots root/root.crt --purpose sslserver --host api.corp.internal");
   verify->callback([&ctx, v] { ctx.action = [&ctx, v] { return run_verify(ctx, *v); }; });
+
+  auto l = std::make_shared<LintOptions>();
+  auto* lintc = group->add_subcommand("lint", "Run the pre-issuance lints on a certificate; exit 0 clean, 1 warnings (--strict), 2 errors");
+  lintc->add_option("file", l->file, "Certificate file, PEM or DER (the first of a bundle)")->required()->check(CLI::ExistingFile);
+  lintc->add_option("--issuer", l->issuer, "The issuing CA certificate: check names, validity, key identifiers, name constraints, signature")
+      ->check(CLI::ExistingFile);
+  lintc->add_option("--policy", l->policy, "A policy file: check the SANs, usages, key and lifetime against a binding and profile")
+      ->check(CLI::ExistingFile);
+  lintc->add_option("--binding", l->binding, "With --policy: the binding (default: the policy's default_binding)");
+  lintc->add_option("--profile", l->profile, "With --policy: the profile (default: the binding's default_profile)");
+  lintc->add_flag("--json", l->json, "Print the findings as JSON");
+  lintc->add_flag("--strict", l->strict, "Exit 1 when there are warnings");
+  lintc->footer("EXAMPLES:\n  pkictl cert lint leaf.crt --issuer issuing/intermediate.crt\n"
+                "  pkictl cert lint leaf.crt --policy policy.toml --binding payments --profile server");
+  lintc->callback([&ctx, l] { ctx.action = [&ctx, l] { return run_lint(ctx, *l); }; });
 
   auto r = std::make_shared<RevokeOptions>();
   auto* revoke = group->add_subcommand("revoke", "Revoke certificates the server issued (its next CRL lists them)");

@@ -34,10 +34,11 @@ ProblemMapping problem_mapping(const Error& e) {
     case ErrorKind::Tls: return {ns + "tls", 400};
     case ErrorKind::IncorrectResponse: return {ns + "incorrectResponse", 400};
     case ErrorKind::Caa: return {ns + "caa", 400};
+    // The CA refused to sign what it built: its fault, but the reason names no secret.
+    case ErrorKind::LintFailed: return {ns + "serverInternal", 500};
     case ErrorKind::Config:
     case ErrorKind::Io:
     case ErrorKind::Crypto:
-    case ErrorKind::LintFailed:
     case ErrorKind::BadPassphrase:
     case ErrorKind::Internal: return {ns + "serverInternal", 500, true};
   }

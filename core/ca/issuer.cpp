@@ -42,8 +42,7 @@ Result<x509::Certificate> sign_and_check(ossl::Ptr<X509> tbs, const Signer& sign
 
 }  // namespace
 
-Result<x509::Certificate> Issuer::issue(const x509::CertificateSpec& spec, const crypto::PublicKey& subject_key,
-                                        SerialRegistry& serials) const {
+Result<ossl::Ptr<X509>> Issuer::prepare(const x509::CertificateSpec& spec, const crypto::PublicKey& subject_key, SerialRegistry& serials) const {
   if (!key_matches())
     return fail(ErrorKind::Crypto, "the signing key does not belong to the issuer certificate " + m_cert.subject_text());
   if (spec.not_after > m_cert.not_after())
@@ -53,8 +52,53 @@ Result<x509::Certificate> Issuer::issue(const x509::CertificateSpec& spec, const
     return fail(ErrorKind::InvalidArgument, "the requested validity starts " + util::format_time(spec.not_before) +
                                                 ", before the issuer's own notBefore " + util::format_time(m_cert.not_before()));
   PKI_TRY_ASSIGN(auto ref, x509::issuer_ref(m_cert));
-  PKI_TRY_ASSIGN(auto tbs, build_with_fresh_serial(spec, subject_key, ref, serials));
+  return build_with_fresh_serial(spec, subject_key, ref, serials);
+}
+
+Result<x509::Certificate> Issuer::issue(const x509::CertificateSpec& spec, const crypto::PublicKey& subject_key,
+                                        SerialRegistry& serials) const {
+  PKI_TRY_ASSIGN(auto tbs, prepare(spec, subject_key, serials));
   return sign_and_check(std::move(tbs), m_signer, false);
+}
+
+Result<const Signer*> Issuer::throwaway() const {
+  std::lock_guard lock(m_throwaway_mutex);
+  if (m_throwaway) return m_throwaway.get();
+  const auto info = m_signer.public_key().info();
+  std::optional<crypto::KeyType> type;
+  if (info.algorithm == "EC" && info.curve == "P-256") type = crypto::KeyType::EcP256;
+  else if (info.algorithm == "EC" && info.curve == "P-384") type = crypto::KeyType::EcP384;
+  else if (info.algorithm == "Ed25519") type = crypto::KeyType::Ed25519;
+  else if (info.algorithm == "RSA" && info.bits == 2048) type = crypto::KeyType::Rsa2048;
+  else if (info.algorithm == "RSA" && info.bits == 3072) type = crypto::KeyType::Rsa3072;
+  else if (info.algorithm == "RSA" && info.bits == 4096) type = crypto::KeyType::Rsa4096;
+  if (!type) return fail(ErrorKind::Crypto, "pre-issuance linting has no throwaway key type for a " + info.describe() + " issuer");
+  PKI_TRY_ASSIGN(auto key, crypto::PrivateKey::generate(*type));
+  m_throwaway = std::make_unique<KeySigner>(std::move(key));
+  return m_throwaway.get();
+}
+
+Result<x509::Certificate> Issuer::issue(const x509::CertificateSpec& spec, const crypto::PublicKey& subject_key, SerialRegistry& serials,
+                                        const PreIssuanceCheck& check) const {
+  PKI_TRY_ASSIGN(auto tbs, prepare(spec, subject_key, serials));
+  // Sign with the throwaway key: the TBS now holds the same signature algorithm the issuing key will use.
+  PKI_TRY_ASSIGN(const Signer* scratch, throwaway());
+  PKI_TRY(scratch->sign_certificate(tbs.get()));
+  const std::string checked_tbs = ossl::to_der(tbs.get(), i2d_re_X509_tbs);
+  if (checked_tbs.empty()) return ossl::fail("encoding the to-be-signed certificate");
+  {
+    ossl::Ptr<X509> copy(X509_dup(tbs.get()));
+    if (!copy) return ossl::fail("copying the to-be-signed certificate");
+    if (auto r = check(x509::Certificate(std::move(copy))); !r) {
+      Error e = std::move(r).error();
+      if (e.kind != ErrorKind::Internal) e.kind = ErrorKind::LintFailed;
+      return fail(std::move(e));
+    }
+  }
+  PKI_TRY_ASSIGN(auto cert, sign_and_check(std::move(tbs), m_signer, false));
+  if (ossl::to_der(cert.get(), i2d_re_X509_tbs) != checked_tbs)
+    return fail(ErrorKind::Crypto, "the to-be-signed certificate changed between the pre-issuance lint and signing");
+  return cert;
 }
 
 Result<x509::Certificate> Issuer::self_sign(const x509::CertificateSpec& spec, const Signer& signer,

@@ -2,6 +2,8 @@
 // Issues certificates under one CA: checks the request against the issuer, builds the TBS with a
 // fresh serial reserved in a SerialRegistry, signs through the Signer, and checks the result.
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 
 #include "core/ca/signer.hpp"
@@ -19,6 +21,10 @@ class SerialRegistry {
   [[nodiscard]] virtual Result<void> reserve(const util::Bytes& serial) = 0;
 };
 
+/** Judges the exact certificate about to be signed (signed by a throwaway key of the issuer's
+ * type); an error refuses the issuance. */
+using PreIssuanceCheck = std::function<Result<void>(const x509::Certificate& tbs)>;
+
 class Issuer final {
  public:
   /** An issuer whose certificate is `ca_cert`, signing with `signer` (must hold its key). */
@@ -33,6 +39,14 @@ class Issuer final {
   [[nodiscard]] Result<x509::Certificate> issue(const x509::CertificateSpec& spec,
                                                 const crypto::PublicKey& subject_key,
                                                 SerialRegistry& serials) const;
+  /**
+   * As above, with a pre-issuance check: the to-be-signed certificate is built, signed with a
+   * throwaway key of the issuer's key type and handed to `check`; only if it passes are the same
+   * TBS bytes signed with the issuing key (and compared, so what was checked is what is signed).
+   * Errors: LintFailed (the check's error), and those of issue().
+   */
+  [[nodiscard]] Result<x509::Certificate> issue(const x509::CertificateSpec& spec, const crypto::PublicKey& subject_key,
+                                                SerialRegistry& serials, const PreIssuanceCheck& check) const;
 
   /** A self-signed certificate for `signer`'s own key (a root). */
   [[nodiscard]] static Result<x509::Certificate> self_sign(const x509::CertificateSpec& spec, const Signer& signer,
@@ -43,9 +57,14 @@ class Issuer final {
   bool key_matches() const { return m_key_matches; }
 
  private:
+  Result<ossl::Ptr<X509>> prepare(const x509::CertificateSpec& spec, const crypto::PublicKey& subject_key, SerialRegistry& serials) const;
+  Result<const Signer*> throwaway() const;
+
   x509::Certificate m_cert;
   const Signer& m_signer;
   bool m_key_matches;
+  mutable std::mutex m_throwaway_mutex;
+  mutable std::unique_ptr<Signer> m_throwaway;  // made on first use: RSA key generation is slow
 };
 
 /** A registry that only checks a set in memory (tests, one-off tools). */

@@ -9,6 +9,7 @@
 
 #include "core/acme/jwk.hpp"
 #include "core/acme/problem.hpp"
+#include "core/lint/certificate_lint.hpp"
 #include "core/policy/key_policy.hpp"
 #include "core/x509/csr.hpp"
 #include "core/x509/name.hpp"
@@ -541,7 +542,31 @@ Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, c
   if (!spec) return fail_order(o, spec.error());
   store::StoreSerialRegistry serials(m_store, m_ca.key_id_hex, o.id);
   const auto sign_start = std::chrono::steady_clock::now();
-  auto cert = m_ca.issuer->issue(*spec, csr.public_key(), serials);
+  // Pre-issuance lint: the exact certificate, against the profile, the issuer and the policy.
+  lint::Expectations ex;
+  ex.issuer = &m_ca.issuer->certificate();
+  ex.check_signature = false;
+  ex.ext_key_usage = profile.ext_key_usage;
+  if (profile.key_usage) ex.key_usage = profile.key_usage;
+  ex.max_lifetime = lifetimes.max_lifetime;
+  ex.key_types = profile.key_types;
+  ex.policy_oids = profile.policy_oids;
+  ex.unauthorised = [&](const x509::GeneralName& g) -> std::string {
+    auto n = policy::normalise_name(x509::to_string(g.type), g.value);
+    if (!n) return n.error().detail;
+    const auto d = pol->judge(binding, *n);
+    return d.allowed ? "" : "refused by " + d.rule;
+  };
+  auto pre_issuance = [&](const x509::Certificate& tbs) -> Result<void> {
+    const auto findings = lint::lint_certificate(tbs, ex);
+    for (const auto& f : findings)
+      if (f.severity == lint::Finding::Severity::Warning) m_log.warn("pre-issuance lint warning", {{"order", o.id}, {"lint", f.id}, {"message", f.message}});
+    if (!lint::has_errors(findings)) return {};
+    for (const auto& f : findings)
+      if (f.severity == lint::Finding::Severity::Error) metrics::registry().inc("pkictl_lint_failures_total", {{"lint", f.id}});
+    return fail(ErrorKind::LintFailed, "pre-issuance lint refused the certificate: " + lint::error_summary(findings));
+  };
+  auto cert = m_ca.issuer->issue(*spec, csr.public_key(), serials, pre_issuance);
   metrics::registry().observe("pkictl_signing_duration_seconds", {}, std::chrono::duration<double>(std::chrono::steady_clock::now() - sign_start).count());
   if (!cert) return fail_order(o, cert.error());
   acme::CertificateRecord rec;

@@ -131,6 +131,15 @@ openssl x509 -in c.crt -noout -subject | grep -q 'CN' && fail "keep_cn = false m
 openssl x509 -in c.crt -noout -text | grep -q '1.3.6.1.4.1.55555.1.2' || fail "the profile's policy OID is missing"; ok
 life=$(( $(date -d "$(openssl x509 -in c.crt -noout -enddate | cut -d= -f2)" +%s) - $(date -d "$(openssl x509 -in c.crt -noout -startdate | cut -d= -f2)" +%s) ))
 [ "$life" -le $((12 * 3600 + 60)) ] || fail "the client profile's 12h maximum was not applied ($life s)"; ok
+# The same lints the server ran before signing, from the command line.
+expect_rc 0 "$PKICTL" cert lint c.crt --issuer issuing/intermediate.crt --policy policy.toml --binding payments --profile client
+expect_grep 'c.crt: clean' "$WORK/out"
+expect_rc 2 "$PKICTL" cert lint c.crt --policy policy.toml --binding search --profile server
+expect_grep 'error\[eku-mismatch\]' "$WORK/out"
+expect_grep 'error\[san-unauthorised\]: DNS:worker.payments.test.internal is not authorised: refused by no allow of binding search' "$WORK/out"
+expect_rc 2 "$PKICTL" cert lint c.crt --issuer root/root.crt --json
+/usr/bin/python3 -c 'import json,sys; ids={f["id"] for f in json.load(open(sys.argv[1]))["findings"]}; assert {"issuer-name-mismatch","signature"} <= ids, ids' "$WORK/out" \
+  || fail "cert lint --json against the wrong issuer"; ok
 expect_rc 1 acme issue --identifier dns:w2.payments.test.internal --profile nosuch --http-listen "127.0.0.1:$HTTP01_PORT" --key-out d.key --cert-out d.crt
 expect_grep 'invalidProfile' "$WORK/err"
 expect_grep 'unknown profile "nosuch"' "$WORK/err"
