@@ -19,6 +19,7 @@ _pkictl() {
       "/cert") path="$path/cert" ;;
       "/cert/inspect") path="$path/inspect" ;;
       "/cert/verify") path="$path/verify" ;;
+      "/cert/lint") path="$path/lint" ;;
       "/cert/revoke") path="$path/revoke" ;;
       "/serve") path="$path/serve" ;;
       "/acme") path="$path/acme" ;;
@@ -40,6 +41,9 @@ _pkictl() {
       "/eab/create") path="$path/create" ;;
       "/eab/list") path="$path/list" ;;
       "/eab/revoke") path="$path/revoke" ;;
+      "/policy") path="$path/policy" ;;
+      "/policy/lint") path="$path/lint" ;;
+      "/policy/test") path="$path/test" ;;
       "/completion") path="$path/completion" ;;
     esac
   done
@@ -47,7 +51,7 @@ _pkictl() {
     "")
       case "$prev" in
       esac
-      COMPREPLY=($(compgen -W "root crl intermediate cert serve acme trust eab completion --help -h --version --verbose -v" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "root crl intermediate cert serve acme trust eab policy completion --help -h --version --verbose -v" -- "$cur")) ;;
     "/root")
       case "$prev" in
       esac
@@ -149,7 +153,7 @@ _pkictl() {
     "/cert")
       case "$prev" in
       esac
-      COMPREPLY=($(compgen -W "inspect verify revoke --help -h" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "inspect verify lint revoke --help -h" -- "$cur")) ;;
     "/cert/inspect")
       case "$prev" in
       esac
@@ -165,6 +169,15 @@ _pkictl() {
         --roots) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
       esac
       COMPREPLY=($(compgen -W "--help -h --chain --roots --purpose --host --ip --at --json" -- "$cur")) ;;
+    "/cert/lint")
+      case "$prev" in
+        --binding) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --issuer) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --policy) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --profile) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --issuer --policy --binding --profile --json --strict" -- "$cur"))
+      [[ "$cur" == -* ]] || COMPREPLY+=($(compgen -f -- "$cur")) ;;
     "/cert/revoke")
       case "$prev" in
         --config) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
@@ -314,6 +327,25 @@ _pkictl() {
       esac
       COMPREPLY=($(compgen -W "--help -h --config" -- "$cur"))
       [[ "$cur" == -* ]] || COMPREPLY+=($(compgen -f -- "$cur")) ;;
+    "/policy")
+      case "$prev" in
+      esac
+      COMPREPLY=($(compgen -W "lint test --help -h" -- "$cur")) ;;
+    "/policy/lint")
+      case "$prev" in
+        --config) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --config --format --strict" -- "$cur"))
+      [[ "$cur" == -* ]] || COMPREPLY+=($(compgen -f -- "$cur")) ;;
+    "/policy/test")
+      case "$prev" in
+        --binding) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --identifier) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --policy) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --profile) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --policy --binding --profile --identifier --json" -- "$cur")) ;;
     "/completion")
       case "$prev" in
       esac

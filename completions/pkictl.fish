@@ -31,6 +31,8 @@ function __pkictl_path
         set path "$path/inspect"
       case '/cert/verify'
         set path "$path/verify"
+      case '/cert/lint'
+        set path "$path/lint"
       case '/cert/revoke'
         set path "$path/revoke"
       case '/serve'
@@ -73,6 +75,12 @@ function __pkictl_path
         set path "$path/list"
       case '/eab/revoke'
         set path "$path/revoke"
+      case '/policy'
+        set path "$path/policy"
+      case '/policy/lint'
+        set path "$path/lint"
+      case '/policy/test'
+        set path "$path/test"
       case '/completion'
         set path "$path/completion"
     end
@@ -88,6 +96,7 @@ complete -c pkictl -n 'test (__pkictl_path) = ""' -a serve
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a acme
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a trust
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a eab
+complete -c pkictl -n 'test (__pkictl_path) = ""' -a policy
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a completion
 complete -c pkictl -n 'test (__pkictl_path) = ""' -l help
 complete -c pkictl -n 'test (__pkictl_path) = ""' -l version
@@ -174,6 +183,7 @@ complete -c pkictl -n 'test (__pkictl_path) = "/intermediate/sign"' -l passphras
 complete -c pkictl -n 'test (__pkictl_path) = "/intermediate/sign"' -l passphrase-env -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/cert"' -a inspect
 complete -c pkictl -n 'test (__pkictl_path) = "/cert"' -a verify
+complete -c pkictl -n 'test (__pkictl_path) = "/cert"' -a lint
 complete -c pkictl -n 'test (__pkictl_path) = "/cert"' -a revoke
 complete -c pkictl -n 'test (__pkictl_path) = "/cert"' -l help
 complete -c pkictl -n 'test (__pkictl_path) = "/cert/inspect"' -F
@@ -187,6 +197,14 @@ complete -c pkictl -n 'test (__pkictl_path) = "/cert/verify"' -l host -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/cert/verify"' -l ip -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/cert/verify"' -l at -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/cert/verify"' -l json
+complete -c pkictl -n 'test (__pkictl_path) = "/cert/lint"' -F
+complete -c pkictl -n 'test (__pkictl_path) = "/cert/lint"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/cert/lint"' -l issuer -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/cert/lint"' -l policy -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/cert/lint"' -l binding -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/cert/lint"' -l profile -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/cert/lint"' -l json
+complete -c pkictl -n 'test (__pkictl_path) = "/cert/lint"' -l strict
 complete -c pkictl -n 'test (__pkictl_path) = "/cert/revoke"' -l help
 complete -c pkictl -n 'test (__pkictl_path) = "/cert/revoke"' -l config -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/cert/revoke"' -l serial -r -F
@@ -301,5 +319,19 @@ complete -c pkictl -n 'test (__pkictl_path) = "/eab/list"' -l json
 complete -c pkictl -n 'test (__pkictl_path) = "/eab/revoke"' -F
 complete -c pkictl -n 'test (__pkictl_path) = "/eab/revoke"' -l help
 complete -c pkictl -n 'test (__pkictl_path) = "/eab/revoke"' -l config -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/policy"' -a lint
+complete -c pkictl -n 'test (__pkictl_path) = "/policy"' -a test
+complete -c pkictl -n 'test (__pkictl_path) = "/policy"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/policy/lint"' -F
+complete -c pkictl -n 'test (__pkictl_path) = "/policy/lint"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/policy/lint"' -l config -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/policy/lint"' -l format -r -a 'text json'
+complete -c pkictl -n 'test (__pkictl_path) = "/policy/lint"' -l strict
+complete -c pkictl -n 'test (__pkictl_path) = "/policy/test"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/policy/test"' -l policy -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/policy/test"' -l binding -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/policy/test"' -l profile -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/policy/test"' -l identifier -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/policy/test"' -l json
 complete -c pkictl -n 'test (__pkictl_path) = "/completion"' -a 'bash zsh fish'
 complete -c pkictl -n 'test (__pkictl_path) = "/completion"' -l help
