@@ -38,7 +38,7 @@ class PolicyReader {
   LoadedPolicy read(const toml::table& root) {
     auto p = std::make_shared<Policy>();
     p->m_source = m_source;
-    known(root, "", {"default_binding", "profiles", "bindings"});
+    known(root, "", {"default_binding", "profiles", "bindings", "directories"});
     get(root, "", "default_binding", p->m_default_binding);
     if (const auto* t = table(root, "profiles"))
       for (const auto& [k, v] : *t) {
@@ -49,6 +49,11 @@ class PolicyReader {
       for (const auto& [k, v] : *t) {
         if (!v.is_table()) { error(&v, "bad-type", "bindings." + std::string(k.str()) + " must be a table", "write [bindings." + std::string(k.str()) + "]"); continue; }
         p->m_bindings[std::string(k.str())] = binding(std::string(k.str()), *v.as_table());
+      }
+    if (const auto* t = table(root, "directories"))
+      for (const auto& [k, v] : *t) {
+        if (!v.is_table()) { error(&v, "bad-type", "directories." + std::string(k.str()) + " must be a table", "write [directories." + std::string(k.str()) + "]"); continue; }
+        p->m_directories[std::string(k.str())] = directory(std::string(k.str()), *v.as_table());
       }
     cross_checks(*p, root);
     LoadedPolicy out;
@@ -220,6 +225,25 @@ class PolicyReader {
     return b;
   }
 
+  Directory directory(const std::string& name, const toml::table& t) {
+    const std::string prefix = "directories." + name + ".";
+    Directory d;
+    d.name = name;
+    d.line = line_of(&t);
+    known(t, prefix, {"description", "bindings", "default_binding", "external_account_required"});
+    get(t, prefix, "description", d.description);
+    get(t, prefix, "default_binding", d.default_binding);
+    get(t, prefix, "external_account_required", d.external_account_required);
+    for (const auto& [v, n] : strings(t, prefix, "bindings")) d.bindings.push_back(v);
+    static const std::set<std::string> reserved = {"directory", "new-nonce", "new-account", "new-order", "revoke-cert", "key-change",
+                                                   "renewal-info", "acct", "order", "authz", "chall", "cert"};
+    const bool ok_name = !name.empty() && name.size() <= 40 && name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") == std::string::npos;
+    if (!ok_name || reserved.count(name))
+      error(&t, "bad-directory-name", "directory name \"" + name + "\" cannot be a URL path segment under /acme/",
+            "use lower-case letters, digits, - and _, and none of ACME's own resource names");
+    return d;
+  }
+
   void cross_checks(Policy& p, const toml::table& root) {
     if (!p.m_default_binding.empty() && !p.m_bindings.count(p.m_default_binding))
       error(root.get("default_binding"), "unknown-binding", "default_binding \"" + p.m_default_binding + "\" is not a binding of this policy",
@@ -250,6 +274,30 @@ class PolicyReader {
     for (const auto& [name, pr] : p.m_profiles)
       if (!used.count(name) && !p.m_bindings.empty())
         warn(pr.line, "unused-profile", "profile " + name + " is not usable by any binding", "add it to a binding's profiles, or remove it");
+    for (auto& [name, d] : p.m_directories) {
+      const auto* dt = root["directories"][name].as_table();
+      if (d.bindings.empty())
+        error(dt, "no-binding", "directory " + name + " names no bindings", "list the bindings whose accounts may register here");
+      for (const auto& b : d.bindings)
+        if (!p.m_bindings.count(b))
+          error(dt ? dt->get("bindings") : nullptr, "unknown-binding", "directories." + name + ".bindings names unknown binding \"" + b + "\"",
+                "define [bindings." + b + "] or fix the name");
+      if (!d.default_binding.empty() && std::find(d.bindings.begin(), d.bindings.end(), d.default_binding) == d.bindings.end())
+        error(dt ? dt->get("default_binding") : nullptr, "unknown-binding", "directories." + name + ".default_binding is not one of its bindings",
+              "add it to bindings, or fix the name");
+      if (d.default_binding.empty() && !d.external_account_required)
+        warn(d.line, "unreachable-directory", "directory " + name + " has no default_binding and does not require EAB",
+             "accounts registered without an EAB key get no binding there: set default_binding, or external_account_required = true");
+      std::set<std::string> profs;
+      for (const auto& b : d.bindings)
+        if (auto it = p.m_bindings.find(b); it != p.m_bindings.end()) {
+          if (it->second.profiles.empty())
+            for (const auto& [pn, pr] : p.m_profiles) profs.insert(pn);
+          else
+            profs.insert(it->second.profiles.begin(), it->second.profiles.end());
+        }
+      d.profiles.assign(profs.begin(), profs.end());
+    }
     // Two teams granted overlapping names: each can obtain certificates for the other's services.
     std::vector<std::pair<const Binding*, const Rule*>> grants;
     for (const auto& [name, b] : p.m_bindings)

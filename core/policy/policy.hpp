@@ -60,6 +60,17 @@ struct Binding {
   bool allows_challenge(std::string_view type) const;
 };
 
+/** A named ACME endpoint (/acme/NAME/directory) with its own bindings and EAB requirement. */
+struct Directory {
+  std::string name, description;
+  int line = 0;
+  std::vector<std::string> bindings;  // accounts registered here must belong to one of these
+  std::string default_binding;        // for accounts registered here without EAB ("": EAB needed)
+  bool external_account_required = false;
+  /** The profiles its bindings may use (advertised in its meta.profiles). */
+  std::vector<std::string> profiles;
+};
+
 struct Decision {
   bool allowed = false;
   std::string rule;     // what decided, with file:line: "policy.toml:14 bindings.payments.deny \"dns:admin.x\""
@@ -110,6 +121,11 @@ class Policy final {
 
   const std::map<std::string, Profile>& profiles() const { return m_profiles; }
   const std::map<std::string, Binding>& bindings() const { return m_bindings; }
+  const std::map<std::string, Directory>& directories() const { return m_directories; }
+  const Directory* directory(const std::string& name) const {
+    auto it = m_directories.find(name);
+    return it == m_directories.end() ? nullptr : &it->second;
+  }
   const std::string& default_binding() const { return m_default_binding; }
   const std::string& source() const { return m_source; }
 
@@ -119,6 +135,7 @@ class Policy final {
   bool m_single_binding = false;  // allowed_identifiers: every account, whatever its EAB binding
   std::map<std::string, Profile> m_profiles;
   std::map<std::string, Binding> m_bindings;
+  std::map<std::string, Directory> m_directories;
   friend class PolicyReader;
 };
 

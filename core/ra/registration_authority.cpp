@@ -52,8 +52,14 @@ constexpr int max_identifiers_per_order = 100;
 
 // ---- accounts
 
-Result<RegistrationAuthority::AccountResult> RegistrationAuthority::new_account(const json& jwk, const json& payload) {
+Result<RegistrationAuthority::AccountResult> RegistrationAuthority::new_account(const json& jwk, const json& payload, const std::string& directory,
+                                                                               const std::string& url) {
   if (!payload.is_object()) return fail(ErrorKind::Malformed, "the newAccount payload must be a JSON object");
+  const auto pol = policy();
+  const policy::Directory* dir = directory.empty() ? nullptr : pol->directory(directory);
+  if (!directory.empty() && !dir) return fail(ErrorKind::NotFound, "the policy has no ACME directory \"" + directory + "\" (any more)");
+  const bool eab_required = dir ? dir->external_account_required : m_cfg.external_account_required;
+  const std::string& account_url = url.empty() ? m_cfg.new_account_url : url;
   PKI_TRY_ASSIGN(auto key, acme::jwk_to_key(jwk));
   PKI_TRY(policy::check_key(key));
   PKI_TRY_ASSIGN(auto thumbprint, acme::jwk_thumbprint(jwk));
@@ -81,8 +87,8 @@ Result<RegistrationAuthority::AccountResult> RegistrationAuthority::new_account(
   std::string eab_kid;
   if (payload.contains("externalAccountBinding")) {
     PKI_TRY_ASSIGN(auto eab, acme::parse_eab(payload["externalAccountBinding"]));
-    if (eab.url != m_cfg.new_account_url)
-      return fail(ErrorKind::Malformed, "externalAccountBinding url is \"" + eab.url + "\", not " + m_cfg.new_account_url);
+    if (eab.url != account_url)
+      return fail(ErrorKind::Malformed, "externalAccountBinding url is \"" + eab.url + "\", not " + account_url);
     if (eab.payload != jwk) return fail(ErrorKind::Malformed, "externalAccountBinding payload must be the account's JWK (the jwk of this request)");
     if (!m_cfg.eab_sealing) return fail(ErrorKind::Unauthorized, "this server has no External Account Binding keys");
     PKI_TRY_ASSIGN(auto key, m_store.eab_by_kid(eab.kid));
@@ -93,9 +99,16 @@ Result<RegistrationAuthority::AccountResult> RegistrationAuthority::new_account(
     if (key->revoked_at) return fail(ErrorKind::Unauthorized, "EAB key " + key->kid + " was revoked");
     if (key->expires && *key->expires <= m_clock.now()) return fail(ErrorKind::Unauthorized, "EAB key " + key->kid + " expired " + util::format_time(*key->expires));
     if (key->single_use && key->uses > 0) return fail(ErrorKind::Unauthorized, "EAB key " + key->kid + " was single-use and is spent");
+    if (dir && std::find(dir->bindings.begin(), dir->bindings.end(), key->binding) == dir->bindings.end())
+      return fail(ErrorKind::Unauthorized, "EAB key " + key->kid + " belongs to binding " + key->binding + ", which directory " + dir->name +
+                                               " does not serve; use that binding's directory");
     eab_kid = key->kid;
     a.binding = key->binding;
-  } else if (m_cfg.external_account_required) {
+  } else if (dir && !eab_required) {
+    if (dir->default_binding.empty())
+      return fail(ErrorKind::ExternalAccountRequired, "directory " + dir->name + " has no default binding: register with an EAB key (pkictl eab create)");
+    a.binding = dir->default_binding;  // bound for life, like an EAB binding
+  } else if (eab_required) {
     return fail(ErrorKind::ExternalAccountRequired, "this server requires External Account Binding: ask the CA operators for a key id and HMAC key "
                                                     "(pkictl eab create) and register with them");
   }
@@ -108,7 +121,8 @@ Result<RegistrationAuthority::AccountResult> RegistrationAuthority::new_account(
     }
     return fail(std::move(inserted).error());
   }
-  m_log.info("account created", {{"account", a.id}, {"key", key.info().describe()}, {"contacts", a.contact.size()}, {"binding", a.binding}, {"eab_kid", eab_kid}});
+  m_log.info("account created", {{"account", a.id}, {"key", key.info().describe()}, {"contacts", a.contact.size()}, {"binding", a.binding}, {"eab_kid", eab_kid},
+                                 {"directory", directory}});
   return AccountResult{a, true};
 }
 

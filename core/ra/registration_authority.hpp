@@ -104,8 +104,11 @@ class RegistrationAuthority final {
     acme::Account account;
     bool created = false;
   };
-  /** newAccount (RFC 8555 §7.3): returns the existing account for a known key. */
-  [[nodiscard]] Result<AccountResult> new_account(const nlohmann::json& jwk, const nlohmann::json& payload);
+  /** newAccount (RFC 8555 §7.3): returns the existing account for a known key. `directory` names
+   * the policy's ACME endpoint it came through ("" = /acme/directory); `url` is its newAccount URL
+   * (an EAB must name it). NotFound for a directory the policy no longer has. */
+  [[nodiscard]] Result<AccountResult> new_account(const nlohmann::json& jwk, const nlohmann::json& payload, const std::string& directory = "",
+                                                  const std::string& url = "");
   [[nodiscard]] Result<acme::Account> account(const std::string& id);
   /** Contact update or deactivation (§7.3.2, §7.3.6); an empty payload returns the account. */
   [[nodiscard]] Result<acme::Account> update_account(const acme::Account& acct, const nlohmann::json& payload);

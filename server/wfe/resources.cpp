@@ -59,8 +59,9 @@ json Wfe::order_json(const acme::Order& o) const {
   return j;
 }
 
-Result<Response> Wfe::new_account(const Authenticated& a) {
-  PKI_TRY_ASSIGN(auto r, m_ra.new_account(a.jwk, a.payload.is_null() ? json::object() : a.payload));
+Result<Response> Wfe::new_account(const Authenticated& a, const std::string& directory) {
+  PKI_TRY_ASSIGN(auto r, m_ra.new_account(a.jwk, a.payload.is_null() ? json::object() : a.payload, directory,
+                                          directory.empty() ? "" : m_links.acme("/" + directory + "/new-account")));
   Response resp;
   resp.set_json(account_json(r.account), r.created ? 201 : 200);
   return with_location(std::move(resp), m_links.account(r.account.id));

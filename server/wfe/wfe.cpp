@@ -157,6 +157,16 @@ Result<Response> Wfe::dispatch(const Request& req, json& logline) {
   if (seg.empty() || seg[0] != "acme") return fail(ErrorKind::NotFound, "no such resource: " + path_of(req.target));
   const std::string res = seg.size() > 1 ? seg[1] : "";
   const bool get = req.method == "GET" || req.method == "HEAD";
+  // A named ACME endpoint of the policy: its own directory and newAccount; the rest is shared.
+  if (seg.size() == 3 && (seg[2] == "directory" || seg[2] == "new-account") && m_ra.policy()->directory(seg[1])) {
+    if (seg[2] == "directory") {
+      if (!get) return fail(ErrorKind::Malformed, "use GET for the directory");
+      return directory(seg[1]);
+    }
+    if (req.method != "POST") return fail(ErrorKind::Malformed, "use POST for newAccount");
+    PKI_TRY_ASSIGN(auto auth, authenticate(req, true, false));
+    return new_account(auth, seg[1]);
+  }
   if (res == "directory" && seg.size() == 2) {
     if (!get) return fail(ErrorKind::Malformed, "use GET for the directory");
     return directory();
@@ -200,17 +210,21 @@ Result<Response> Wfe::dispatch(const Request& req, json& logline) {
   return fail(ErrorKind::NotFound, "no such resource: " + path_of(req.target));
 }
 
-Result<Response> Wfe::directory() {
-  json meta = {{"externalAccountRequired", m_cfg.acme.external_account_required}};
+Result<Response> Wfe::directory(const std::string& name) {
+  const auto pol = m_ra.policy();
+  const policy::Directory* dir = name.empty() ? nullptr : pol->directory(name);
+  json meta = {{"externalAccountRequired", dir ? dir->external_account_required : m_cfg.acme.external_account_required}};
   if (!m_cfg.acme.terms_of_service.empty()) meta["termsOfService"] = m_cfg.acme.terms_of_service;
   if (!m_cfg.acme.website.empty()) meta["website"] = m_cfg.acme.website;
   // ACME profiles draft: profile name → a human-readable description.
   json profiles = json::object();
-  for (const auto& [name, p] : m_ra.policy()->profiles()) profiles[name] = p.description.empty() ? name : p.description;
+  for (const auto& [pname, p] : pol->profiles())
+    if (!dir || std::find(dir->profiles.begin(), dir->profiles.end(), pname) != dir->profiles.end())
+      profiles[pname] = p.description.empty() ? pname : p.description;
   if (!profiles.empty()) meta["profiles"] = profiles;
   Response r;
   r.set_json({{"newNonce", m_links.acme("/new-nonce")},
-              {"newAccount", m_links.acme("/new-account")},
+              {"newAccount", m_links.acme(dir ? "/" + name + "/new-account" : "/new-account")},
               {"newOrder", m_links.acme("/new-order")},
               {"revokeCert", m_links.acme("/revoke-cert")},
               {"keyChange", m_links.acme("/key-change")},

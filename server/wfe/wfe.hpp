@@ -77,8 +77,8 @@ class Wfe final {
   Response problem(const Error& e, nlohmann::json& logline, int status_override = 0);
   Result<Authenticated> authenticate(const Request& req, bool jwk_allowed, bool kid_allowed);
 
-  Result<Response> directory();
-  Result<Response> new_account(const Authenticated& a);
+  Result<Response> directory(const std::string& name = "");
+  Result<Response> new_account(const Authenticated& a, const std::string& directory = "");
   Result<Response> account(const Authenticated& a, const std::string& id);
   Result<Response> account_orders(const Authenticated& a, const std::string& id, int cursor);
   Result<Response> key_change(const Authenticated& a);

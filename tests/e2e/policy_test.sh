@@ -36,6 +36,20 @@ challenges = ["http-01"]
 [bindings.search]
 allow = ["dns:*.search.test.internal"]
 profiles = ["server"]
+
+[bindings.lab]
+allow = ["dns:*.lab.test.internal"]
+profiles = ["server"]
+
+# Named ACME endpoints: an open one for lab devices, an EAB-only one for the teams.
+[directories.lab]
+description = "lab devices"
+bindings = ["lab"]
+default_binding = "lab"
+
+[directories.prod]
+bindings = ["payments", "search"]
+external_account_required = true
 TOML
 
 # --- Lint: clean, warnings, errors; the exit codes a CI gate needs.
@@ -143,6 +157,31 @@ expect_rc 2 "$PKICTL" cert lint c.crt --issuer root/root.crt --json
 expect_rc 1 acme issue --identifier dns:w2.payments.test.internal --profile nosuch --http-listen "127.0.0.1:$HTTP01_PORT" --key-out d.key --cert-out d.crt
 expect_grep 'invalidProfile' "$WORK/err"
 expect_grep 'unknown profile "nosuch"' "$WORK/err"
+# --- Named directories: /acme/lab/ is open (accounts get binding lab), /acme/prod/ needs EAB.
+LAB=${DIRECTORY%/directory}/lab/directory; PROD=${DIRECTORY%/directory}/prod/directory
+curl -sf --cacert root/root.crt "$LAB" >lab.json || fail "GET $LAB"
+/usr/bin/python3 - lab.json "${DIRECTORY%/directory}" <<'PY' || fail "the lab directory is wrong"
+import json, sys
+d = json.load(open(sys.argv[1])); base = sys.argv[2]
+assert d["newAccount"] == base + "/lab/new-account", d
+assert d["newOrder"] == base + "/new-order", d
+assert d["meta"]["externalAccountRequired"] is False and d["meta"]["profiles"] == {"server": "TLS server certificates"}, d
+PY
+ok
+labrun() { timeout 120 lego --server "$LAB" --accept-tos --email ops@test.internal --http --http.port "127.0.0.1:$HTTP01_PORT" "$@"; }
+expect_rc 0 labrun --path lab --domains dev1.lab.test.internal run
+verify_chain lab/certificates/dev1.lab.test.internal.crt lab/certificates/dev1.lab.test.internal.issuer.crt DNS:dev1.lab.test.internal
+expect_rc 1 labrun --path lab --domains api.payments.test.internal run
+expect_grep 'refused for binding lab' "$WORK/err"
+expect_rc 1 labrun --path lab-eab --eab --kid "$(field pay.json kid)" --hmac "$(field pay.json hmac_key)" --domains x.lab.test.internal run
+expect_grep 'belongs to binding payments, which directory lab does not serve' "$WORK/err"
+expect_rc 1 env REQUESTS_CA_BUNDLE=$WORK/root/root.crt timeout 60 certbot register --server "$PROD" --config-dir cb/config --work-dir cb/work --logs-dir cb/logs -n --agree-tos \
+  -m ops@test.internal --no-eff-email
+expect_grep 'requires external account binding' "$WORK/err"
+expect_rc 0 timeout 120 lego --server "$PROD" --accept-tos --email ops@test.internal --http --http.port "127.0.0.1:$HTTP01_PORT" --path prod \
+  --eab --kid "$(field search.json kid)" --hmac "$(field search.json hmac_key)" --domains db.search.test.internal run
+[ "$(sqlite3 data/pkictl.db "SELECT count(*) FROM accounts WHERE binding='lab'")" = 1 ] || fail "the lab account is not bound to lab"; ok
+
 # Binding-limited challenge types: payments may use http-01 only, so nothing else is offered.
 expect_rc 1 acme issue --identifier dns:dns.payments.test.internal --challenge dns-01 --dns-hook true --key-out e.key --cert-out e.crt
 expect_grep 'does not offer dns-01 for it \(offered: http-01\)' "$WORK/err"

@@ -253,3 +253,46 @@ TEST(Policy, AllowListShorthandFailsClosedAtLabelBoundaries) {
   }
   EXPECT_FALSE(Policy::from_allow_list({"ip:10.0.0.0/99"}));
 }
+
+TEST(Policy, DirectoriesServeTheirBindings) {
+  auto l = Policy::parse(R"([profiles.server]
+ext_key_usage = ["serverAuth"]
+[profiles.client]
+ext_key_usage = ["clientAuth"]
+[bindings.lab]
+allow = ["dns:*.lab.corp"]
+profiles = ["server"]
+[bindings.team]
+allow = ["dns:*.team.corp"]
+default_profile = "server"
+[directories.lab]
+bindings = ["lab"]
+default_binding = "lab"
+[directories.prod]
+bindings = ["team"]
+external_account_required = true
+)",
+                         "p.toml");
+  ASSERT_FALSE(l.has_errors()) << policy::render_diagnostics(l.diagnostics, "p.toml", "text");
+  const auto* lab = l.policy->directory("lab");
+  ASSERT_NE(lab, nullptr);
+  EXPECT_EQ(lab->default_binding, "lab");
+  EXPECT_EQ(lab->profiles, (std::vector<std::string>{"server"}));
+  EXPECT_EQ(l.policy->directory("prod")->profiles, (std::vector<std::string>{"client", "server"}));
+  EXPECT_EQ(l.policy->directory("nope"), nullptr);
+  auto bad = Policy::parse(R"([profiles.p]
+ext_key_usage = ["serverAuth"]
+[bindings.b]
+allow = ["dns:*.b.corp"]
+[directories.new-order]
+bindings = ["b"]
+[directories.x]
+bindings = ["ghost"]
+default_binding = "b"
+[directories.y]
+bindings = ["b"]
+)",
+                           "p.toml");
+  const auto r = rules_of(bad);
+  for (const char* want : {"E:bad-directory-name", "E:unknown-binding", "W:unreachable-directory"}) EXPECT_TRUE(has(r, want)) << want;
+}
