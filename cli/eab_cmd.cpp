@@ -7,6 +7,7 @@
 #include "cli/validators.hpp"
 #include "core/acme/eab.hpp"
 #include "core/config/server_config.hpp"
+#include "core/policy/policy.hpp"
 #include "core/store/store.hpp"
 
 namespace pkictl::cli {
@@ -26,6 +27,16 @@ struct Opened {
 
 Result<Opened> open_server(const EabOptions& o, bool need_secret) {
   PKI_TRY_ASSIGN(auto cfg, config::load_server_config(o.config));
+  if (!o.binding.empty() && !cfg.acme.policy.empty()) {
+    // A key for a binding the policy does not have would mint accounts that can order nothing.
+    const auto loaded = policy::Policy::load(cfg.acme.policy);
+    if (loaded.has_errors()) return fail(ErrorKind::Config, "the policy does not lint clean: " + loaded.error_summary(cfg.acme.policy.string()));
+    if (!loaded.policy->bindings().count(o.binding)) {
+      std::string names;
+      for (const auto& [n, b] : loaded.policy->bindings()) names += (names.empty() ? "" : ", ") + n;
+      return fail(ErrorKind::InvalidArgument, "--binding " + o.binding + " is not a binding of " + cfg.acme.policy.string() + " (it has: " + names + ")");
+    }
+  }
   PKI_TRY_ASSIGN(auto store, store::open_sqlite_store((cfg.data_dir / "pkictl.db").string()));
   Opened out{std::move(store), {}};
   if (need_secret) {

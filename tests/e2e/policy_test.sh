@@ -114,6 +114,9 @@ field() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]
 curl -sf --cacert root/root.crt "$DIRECTORY" >dir.json || fail "directory"
 /usr/bin/python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["meta"]["profiles"]; assert p=={"client":"mTLS client certificates","server":"TLS server certificates"}, p' dir.json \
   || fail "meta.profiles"; ok
+expect_rc 1 "$PKICTL" eab create --config pkictl.toml --binding payment --json
+expect_grep 'binding payment is not a binding of .*policy.toml \(it has: lab, payments, search\)' "$WORK/err"
+one_line_error
 expect_rc 0 "$PKICTL" eab create --config pkictl.toml --binding payments --json; cp "$WORK/out" pay.json
 expect_rc 0 "$PKICTL" eab create --config pkictl.toml --binding search --json; cp "$WORK/out" search.json
 lego_run() { timeout 120 lego --server "$DIRECTORY" --accept-tos --email ops@test.internal --http --http.port "127.0.0.1:$HTTP01_PORT" "$@"; }
