@@ -54,5 +54,6 @@ void register_acme(CLI::App& app, Context& ctx);
 void register_trust(CLI::App& app, Context& ctx);
 void register_eab(CLI::App& app, Context& ctx);
 void register_policy(CLI::App& app, Context& ctx);
+void register_audit(CLI::App& app, Context& ctx);
 
 }  // namespace pkictl::cli

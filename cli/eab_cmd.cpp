@@ -54,7 +54,12 @@ int run_create(Context& ctx, const EabOptions& o) {
                                    o.single_use, now);
   if (!minted) return report(ctx, minted.error());
   const acme::EabKey& k = minted->key;
-  if (auto r = srv->store->insert_eab(k); !r) return report(ctx, r.error());
+  audit::Event ev;
+  ev.type = "eab.created";
+  ev.binding = k.binding;
+  ev.actor = "pkictl eab create";
+  ev.details = {{"kid", k.kid}, {"single_use", k.single_use}, {"expires", k.expires ? util::format_time(*k.expires) : ""}};
+  if (auto r = srv->store->insert_eab(k, &ev); !r) return report(ctx, r.error());
   const std::string& hmac_b64 = minted->hmac_b64u;
   if (o.json) {
     ctx.out << json{{"kid", k.kid}, {"hmac_key", hmac_b64}, {"binding", k.binding}, {"single_use", k.single_use},
@@ -92,7 +97,11 @@ int run_list(Context& ctx, const EabOptions& o) {
 int run_revoke(Context& ctx, const EabOptions& o) {
   auto srv = open_server(o, false);
   if (!srv) return report(ctx, srv.error());
-  auto r = srv->store->revoke_eab(o.kid, ctx.clock.now());
+  audit::Event ev;
+  ev.type = "eab.revoked";
+  ev.actor = "pkictl eab revoke";
+  ev.details = {{"kid", o.kid}};
+  auto r = srv->store->revoke_eab(o.kid, ctx.clock.now(), &ev);
   if (!r) return report(ctx, r.error());
   if (!*r) return report(ctx, {ErrorKind::NotFound, "no usable EAB key " + o.kid + " (unknown or already revoked)", {}, {}, {}});
   ctx.out << "revoked " << o.kid << "; accounts already bound with it keep their binding\n";

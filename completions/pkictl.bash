@@ -44,6 +44,11 @@ _pkictl() {
       "/policy") path="$path/policy" ;;
       "/policy/lint") path="$path/lint" ;;
       "/policy/test") path="$path/test" ;;
+      "/audit") path="$path/audit" ;;
+      "/audit/verify") path="$path/verify" ;;
+      "/audit/query") path="$path/query" ;;
+      "/audit/export") path="$path/export" ;;
+      "/audit/tail") path="$path/tail" ;;
       "/completion") path="$path/completion" ;;
     esac
   done
@@ -51,7 +56,7 @@ _pkictl() {
     "")
       case "$prev" in
       esac
-      COMPREPLY=($(compgen -W "root crl intermediate cert serve acme trust eab policy completion --help -h --version --verbose -v" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "root crl intermediate cert serve acme trust eab policy audit completion --help -h --version --verbose -v" -- "$cur")) ;;
     "/root")
       case "$prev" in
       esac
@@ -346,6 +351,52 @@ _pkictl() {
         --profile) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
       esac
       COMPREPLY=($(compgen -W "--help -h --policy --binding --profile --identifier --json" -- "$cur")) ;;
+    "/audit")
+      case "$prev" in
+      esac
+      COMPREPLY=($(compgen -W "verify query export tail --help -h" -- "$cur")) ;;
+    "/audit/verify")
+      case "$prev" in
+        --audit-key) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --config) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --config --audit-key" -- "$cur")) ;;
+    "/audit/query")
+      case "$prev" in
+        --account) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --binding) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --config) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --decision) COMPREPLY=($(compgen -W "allow deny" -- "$cur")); return 0 ;;
+        --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return 0 ;;
+        --identifier) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --limit) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --serial) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --since) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --type) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --until) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --config --since --until --account --binding --identifier --serial --type --decision --format --limit" -- "$cur")) ;;
+    "/audit/export")
+      case "$prev" in
+        --account) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --binding) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --config) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --decision) COMPREPLY=($(compgen -W "allow deny" -- "$cur")); return 0 ;;
+        --identifier) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --serial) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --since) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --type) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --until) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --config --since --until --account --binding --identifier --serial --type --decision" -- "$cur")) ;;
+    "/audit/tail")
+      case "$prev" in
+        --config) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --for) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return 0 ;;
+        --lines) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --config --lines -n --follow -f --for --format" -- "$cur")) ;;
     "/completion")
       case "$prev" in
       esac

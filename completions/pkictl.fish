@@ -81,6 +81,16 @@ function __pkictl_path
         set path "$path/lint"
       case '/policy/test'
         set path "$path/test"
+      case '/audit'
+        set path "$path/audit"
+      case '/audit/verify'
+        set path "$path/verify"
+      case '/audit/query'
+        set path "$path/query"
+      case '/audit/export'
+        set path "$path/export"
+      case '/audit/tail'
+        set path "$path/tail"
       case '/completion'
         set path "$path/completion"
     end
@@ -97,6 +107,7 @@ complete -c pkictl -n 'test (__pkictl_path) = ""' -a acme
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a trust
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a eab
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a policy
+complete -c pkictl -n 'test (__pkictl_path) = ""' -a audit
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a completion
 complete -c pkictl -n 'test (__pkictl_path) = ""' -l help
 complete -c pkictl -n 'test (__pkictl_path) = ""' -l version
@@ -333,5 +344,41 @@ complete -c pkictl -n 'test (__pkictl_path) = "/policy/test"' -l binding -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/policy/test"' -l profile -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/policy/test"' -l identifier -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/policy/test"' -l json
+complete -c pkictl -n 'test (__pkictl_path) = "/audit"' -a verify
+complete -c pkictl -n 'test (__pkictl_path) = "/audit"' -a query
+complete -c pkictl -n 'test (__pkictl_path) = "/audit"' -a export
+complete -c pkictl -n 'test (__pkictl_path) = "/audit"' -a tail
+complete -c pkictl -n 'test (__pkictl_path) = "/audit"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/verify"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/verify"' -l config -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/verify"' -l audit-key -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/query"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/query"' -l config -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/query"' -l since -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/query"' -l until -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/query"' -l account -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/query"' -l binding -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/query"' -l identifier -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/query"' -l serial -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/query"' -l type -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/query"' -l decision -r -a 'allow deny'
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/query"' -l format -r -a 'text json'
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/query"' -l limit -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/export"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/export"' -l config -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/export"' -l since -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/export"' -l until -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/export"' -l account -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/export"' -l binding -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/export"' -l identifier -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/export"' -l serial -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/export"' -l type -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/export"' -l decision -r -a 'allow deny'
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/tail"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/tail"' -l config -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/tail"' -l lines -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/tail"' -l follow
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/tail"' -l for -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/audit/tail"' -l format -r -a 'text json'
 complete -c pkictl -n 'test (__pkictl_path) = "/completion"' -a 'bash zsh fish'
 complete -c pkictl -n 'test (__pkictl_path) = "/completion"' -l help

@@ -1,7 +1,10 @@
 #include "server/server.hpp"
 
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
+#include "core/audit/trail.hpp"
 #include "core/ca/offline_ca.hpp"
 #include "core/metrics/metrics.hpp"
 #include "core/policy/policy.hpp"
@@ -131,6 +134,41 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   validator.set_sink([&ra](const ra::ValidationOutcome& o) { ra.complete_validation(o); });
   ra.set_validation_queue(&validator);
   if (auto resumed = ra.resume_validations(); !resumed) logger.warn("could not resume interrupted validations", {{"reason", resumed.error().detail}});
+  // The audit trail: its checkpoint key, a first event, and a thread that signs the chain head.
+  PKI_TRY_ASSIGN(auto audit_key, audit::ensure_audit_key(cfg.data_dir, ca_passphrase));
+  {
+    audit::Event started;
+    started.type = "server.started";
+    started.actor = "server";
+    started.details = {{"policy", ra.policy()->source()}, {"issuer", ica.key_id_hex}, {"directory", links.directory()}};
+    PKI_TRY(store->append_audit(started));
+  }
+  auto sign_head = [&] {
+    if (auto c = audit::checkpoint(*store, audit_key, clock.now()); !c) logger.error("audit checkpoint failed", {{"error", c.error().detail}});
+    else if (*c) logger.info("audit checkpoint", {{"seq", (*c)->seq}, {"head", (*c)->head_hash}});
+  };
+  std::mutex checkpoint_mu;
+  std::condition_variable checkpoint_cv;
+  bool stopping = false;
+  std::thread checkpointer([&] {
+    std::unique_lock lock(checkpoint_mu);
+    while (!checkpoint_cv.wait_for(lock, cfg.audit.checkpoint_interval, [&] { return stopping; })) {
+      lock.unlock();
+      sign_head();
+      lock.lock();
+    }
+  });
+  struct StopCheckpointer {
+    std::mutex& mu;
+    std::condition_variable& cv;
+    bool& stopping;
+    std::thread& t;
+    ~StopCheckpointer() {
+      { std::lock_guard l(mu); stopping = true; }
+      cv.notify_all();
+      if (t.joinable()) t.join();
+    }
+  } stop_checkpointer{checkpoint_mu, checkpoint_cv, stopping, checkpointer};
   NonceService nonces;
   Wfe wfe(ra, nonces, cfg, logger);
   // Published: the roots (for bootstrap by fingerprint), the CRL of the issuing CA.
@@ -184,11 +222,20 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   opts.on_reload = [&] {
     auto next = config::load_server_config(cfg.source);
     auto next_policy = next ? load_policy(*next, ca_cert, clock, logger) : Result<std::shared_ptr<const policy::Policy>>(fail(next.error()));
+    audit::Event ev;
+    ev.actor = "server (SIGHUP)";
     if (!next_policy) {
       metrics::registry().inc("pkictl_policy_reloads_total", {{"result", "refused"}});
       logger.error("reload refused; the running policy stays", {{"file", cfg.source.string()}, {"reason", next_policy.error().detail}});
+      ev.type = "policy.reload_refused";
+      ev.decision = "deny";
+      ev.details = {{"file", cfg.source.string()}, {"reason", next_policy.error().detail}};
+      (void)store->append_audit(ev);
       return;
     }
+    ev.type = "policy.reloaded";
+    ev.details = {{"source", (*next_policy)->source()}, {"bindings", (*next_policy)->bindings().size()}, {"profiles", (*next_policy)->profiles().size()}};
+    (void)store->append_audit(ev);
     metrics::registry().inc("pkictl_policy_reloads_total", {{"result", "ok"}});
     logger.info("policy reloaded", {{"file", cfg.source.string()}, {"source", (*next_policy)->source()}, {"bindings", (*next_policy)->bindings().size()},
                                     {"profiles", (*next_policy)->profiles().size()},
@@ -201,6 +248,7 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   };
   auto r = http::run(opts, [&wfe](const Request& req) { return wfe.handle(req); });
   validator.stop();
+  sign_head();  // the last events get a checkpoint before the process ends
   logger.info("stopped");
   return r;
 }

@@ -48,7 +48,7 @@ Result<ServerConfig> load_server_config(const fs::path& path) {
   Loader l(abs);
   ServerConfig c;
   c.source = abs;
-  PKI_TRY(l.known_keys(root, "", {"data_dir", "dev", "server", "ca", "acme", "validation"}));
+  PKI_TRY(l.known_keys(root, "", {"data_dir", "dev", "server", "ca", "acme", "validation", "audit"}));
   PKI_TRY(l.get(root, "", "data_dir", c.data_dir));
   if (c.data_dir.is_relative()) c.data_dir = l.resolve(c.data_dir);
   PKI_TRY(l.get(root, "", "dev", c.dev));
@@ -139,6 +139,12 @@ Result<ServerConfig> load_server_config(const fs::path& path) {
       if (port < 1 || port > 65535) return fail(ErrorKind::Config, abs.string() + ": validation ports must be 1-65535");
     if (c.validation.workers < 1 || c.validation.queue < 1 || c.validation.max_redirects < 0)
       return fail(ErrorKind::Config, abs.string() + ": validation.workers and queue must be positive");
+  }
+  PKI_TRY(status);
+  if (const auto* s = l.section(root, "audit", status)) {
+    PKI_TRY(l.known_keys(*s, "audit.", {"checkpoint_interval"}));
+    PKI_TRY(l.get(*s, "audit.", "checkpoint_interval", c.audit.checkpoint_interval));
+    if (c.audit.checkpoint_interval.count() < 1) return fail(l.error(s->get("checkpoint_interval"), "audit.checkpoint_interval", "must be at least 1s"));
   }
   PKI_TRY(status);
   if (c.server.external_url.empty()) {

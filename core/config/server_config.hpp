@@ -66,6 +66,10 @@ struct ValidationSection {
   std::vector<std::string> issuer_domain_names;  // dns-persist-01; default: the external URL's host
 };
 
+struct AuditSection {
+  Seconds checkpoint_interval{60};  // sign the audit chain head this often (when it moved) and at stop
+};
+
 struct ServerConfig {
   std::filesystem::path source;
   std::filesystem::path data_dir = "pkictl-data";
@@ -74,6 +78,7 @@ struct ServerConfig {
   CaSection ca;
   AcmeSection acme;
   ValidationSection validation;
+  AuditSection audit;
 };
 
 /**

@@ -1,6 +1,7 @@
 #include "core/ra/registration_authority.hpp"
 
 #include "core/acme/ari.hpp"
+#include "core/audit/audit.hpp"
 #include "core/metrics/metrics.hpp"
 #include "core/ra/revocation.hpp"
 
@@ -47,6 +48,21 @@ Result<std::optional<TimePoint>> optional_time(const json& payload, const char* 
 }
 
 constexpr int max_identifiers_per_order = 100;
+
+audit::Event event_for(std::string type, const acme::Account& acct) {
+  audit::Event e;
+  e.type = std::move(type);
+  e.account_id = acct.id;
+  e.binding = acct.binding;
+  e.actor = "acme account " + acct.id;
+  return e;
+}
+
+std::vector<std::string> shown(const std::vector<acme::Identifier>& ids) {
+  std::vector<std::string> out;
+  for (const auto& i : ids) out.push_back(i.type + ":" + i.value);
+  return out;
+}
 
 }  // namespace
 
@@ -112,7 +128,10 @@ Result<RegistrationAuthority::AccountResult> RegistrationAuthority::new_account(
     return fail(ErrorKind::ExternalAccountRequired, "this server requires External Account Binding: ask the CA operators for a key id and HMAC key "
                                                     "(pkictl eab create) and register with them");
   }
-  auto inserted = eab_kid.empty() ? m_store.insert_account(a) : m_store.insert_account_with_eab(a, eab_kid);
+  auto created = event_for("account.created", a);
+  created.details = {{"key", key.info().describe()}, {"thumbprint", thumbprint}, {"contacts", a.contact}, {"eab_kid", eab_kid},
+                     {"directory", directory}, {"terms_of_service_agreed", agreed}};
+  auto inserted = eab_kid.empty() ? m_store.insert_account(a, &created) : m_store.insert_account_with_eab(a, eab_kid, &created);
   if (!inserted) {
     // A concurrent newAccount with the same key won: return that one.
     if (inserted.error().kind == ErrorKind::Conflict) {
@@ -142,7 +161,9 @@ Result<acme::Account> RegistrationAuthority::update_account(const acme::Account&
   if (payload.contains("contact")) {
     PKI_TRY_ASSIGN(a.contact, parse_contacts(payload));
   }
-  PKI_TRY(m_store.update_account(a));
+  auto ev = event_for(a.status == Status::Deactivated ? "account.deactivated" : "account.updated", a);
+  ev.details = {{"contacts", a.contact}, {"status", acme::to_string(a.status)}};
+  PKI_TRY(m_store.update_account(a, &ev));
   m_log.info(a.status == Status::Deactivated ? "account deactivated" : "account updated", {{"account", a.id}});
   return a;
 }
@@ -157,7 +178,9 @@ Result<acme::Account> RegistrationAuthority::change_key(const acme::Account& acc
   acme::Account a = acct;
   a.jwk = canonical.dump();
   a.thumbprint = tp;
-  PKI_TRY(m_store.update_account(a));
+  auto ev = event_for("account.key_changed", a);
+  ev.details = {{"old_thumbprint", acct.thumbprint}, {"new_thumbprint", tp}, {"key", key.info().describe()}};
+  PKI_TRY(m_store.update_account(a, &ev));
   m_log.info("account key changed", {{"account", a.id}});
   return a;
 }
@@ -186,6 +209,7 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
   std::set<acme::Identifier> idents;
   Error refused{ErrorKind::RejectedIdentifier, "", {}, {}, {}};
   std::vector<std::string> rule_ids;
+  json allowed_by = json::array();
   for (const auto& j : payload["identifiers"]) {
     auto ident = acme::normalise_identifier(j);
     if (!ident) {
@@ -206,6 +230,7 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
       rule_ids.push_back(decision.rule_id);
       continue;
     }
+    allowed_by.push_back({{"identifier", ident->type + ":" + ident->value}, {"rule", decision.rule}});
     idents.insert(*ident);
   }
   if (!refused.sub_errors.empty()) {
@@ -218,6 +243,12 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
     json subs = json::array();
     for (const auto& s : refused.sub_errors) subs.push_back(s.identifier_type + ":" + s.identifier_value + ": " + s.detail);
     m_log.info("order refused", {{"account", acct.id}, {"binding", binding.name}, {"reason", refused.detail}, {"refusals", subs}});
+    auto ev = event_for("order.refused", acct);
+    ev.decision = "deny";
+    ev.binding = binding.name;
+    for (const auto& s : refused.sub_errors) ev.identifiers.push_back(s.identifier_type + ":" + s.identifier_value);
+    ev.details = {{"refusals", subs}, {"rules", rule_ids}, {"profile", profile.name}};
+    if (auto a = m_store.append_audit(ev); !a) m_log.error("could not record a refusal in the audit trail", {{"error", a.error().detail}});
     for (const auto& r : rule_ids) metrics::registry().inc("pkictl_policy_denials_total", {{"rule", r}});
     return fail(std::move(refused));
   }
@@ -295,7 +326,12 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
     o.authz_ids.push_back(a.id);
     fresh.push_back(std::move(a));
   }
-  PKI_TRY(m_store.insert_order(o, fresh));
+  auto ev = event_for("order.created", acct);
+  ev.decision = "allow";
+  ev.binding = binding.name;
+  ev.identifiers = shown(o.identifiers);
+  ev.details = {{"order", o.id}, {"profile", profile.name}, {"decisions", allowed_by}, {"new_authorizations", fresh.size()}, {"replaces", o.replaces}};
+  PKI_TRY(m_store.insert_order(o, fresh, &ev));
   json idj = json::array();
   for (const auto& i : o.identifiers) idj.push_back(i.type + ":" + i.value);
   m_log.info("order created", {{"account", acct.id}, {"order", o.id}, {"identifiers", idj}, {"new_authzs", fresh.size()}, {"binding", binding.name},
@@ -347,7 +383,10 @@ Result<acme::Authorization> RegistrationAuthority::deactivate_authorization(cons
   PKI_TRY_ASSIGN(auto a, authorization(acct, id));
   if (a.status != Status::Pending && a.status != Status::Valid)
     return fail(ErrorKind::Malformed, "only pending or valid authorizations can be deactivated (this one is " + std::string(acme::to_string(a.status)) + ")");
-  PKI_TRY(m_store.transition_authz(id, a.status, Status::Deactivated));
+  auto ev = event_for("authorization.deactivated", acct);
+  ev.identifiers = {a.identifier.type + ":" + a.identifier.value};
+  ev.details = {{"authorization", id}};
+  PKI_TRY(m_store.transition_authz(id, a.status, Status::Deactivated, &ev));
   m_log.info("authorization deactivated", {{"account", acct.id}, {"authz", id}});
   return authorization(acct, id);
 }
@@ -375,7 +414,7 @@ Result<acme::Challenge> RegistrationAuthority::respond_challenge(const acme::Acc
   PKI_TRY_ASSIGN(bool started, m_store.transition_challenge(id, Status::Pending, Status::Processing));
   if (!started) return challenge(acct, id);  // someone else started it
   if (!m_queue) return fail(ErrorKind::Internal, "no validator is running");
-  auto queued = m_queue->enqueue({c, a.identifier, a.wildcard, m_cfg.account_uri_prefix + acct.id, key_authorization(acct, c.token)});
+  auto queued = m_queue->enqueue({c, a.identifier, a.wildcard, m_cfg.account_uri_prefix + acct.id, key_authorization(acct, c.token), audit::current_request_id()});
   if (!queued) {
     (void)m_store.transition_challenge(id, Status::Processing, Status::Pending);
     return fail(std::move(queued).error());
@@ -412,7 +451,17 @@ void RegistrationAuthority::complete_validation(const ValidationOutcome& outcome
   ch.status = outcome.valid ? Status::Valid : Status::Invalid;
   ch.validated = m_clock.now();
   ch.error = outcome.problem;
-  auto r = m_store.record_validation(ch, ch.status);
+  audit::Event ev;
+  ev.type = "challenge.validated";
+  ev.decision = outcome.valid ? "allow" : "deny";
+  ev.actor = "validator";
+  ev.details = {{"challenge", ch.id}, {"authorization", ch.authz_id}, {"type", ch.type}, {"valid", outcome.valid},
+                {"problem", outcome.problem ? *outcome.problem : json()}, {"evidence", outcome.records}};
+  if (auto az = m_store.authz_by_id(ch.authz_id); az && *az) {
+    ev.account_id = (*az)->account_id;
+    ev.identifiers = {(*az)->identifier.type + ":" + ((*az)->wildcard ? "*." : "") + (*az)->identifier.value};
+  }
+  auto r = m_store.record_validation(ch, ch.status, &ev);
   m_log.write(outcome.valid ? log::Level::Info : log::Level::Warn, "validation finished",
               {{"challenge", ch.id}, {"authz", ch.authz_id}, {"type", ch.type}, {"valid", outcome.valid},
                {"problem", outcome.problem ? *outcome.problem : json()}, {"records", outcome.records},
@@ -495,12 +544,23 @@ std::string RegistrationAuthority::why_no_challenge(const acme::Identifier& iden
 Result<acme::Order> RegistrationAuthority::deny(const acme::Account& acct, const std::string& rule, Error e) {
   metrics::registry().inc("pkictl_policy_denials_total", {{"rule", rule}});
   m_log.info("policy refused", {{"account", acct.id}, {"binding", acct.binding}, {"rule", rule}, {"reason", e.detail}});
+  auto ev = event_for("policy.refused", acct);
+  ev.decision = "deny";
+  ev.details = {{"rule", rule}, {"reason", e.detail}, {"problem", std::string(to_string(e.kind))}};
+  if (auto a = m_store.append_audit(ev); !a) m_log.error("could not record a refusal in the audit trail", {{"error", a.error().detail}});
   return fail(std::move(e));
 }
 
 Result<acme::Order> RegistrationAuthority::fail_order(acme::Order o, const Error& e) {
   const json problem = acme::problem_json(e);
-  (void)m_store.transition_order(o.id, Status::Processing, Status::Invalid, problem);
+  audit::Event ev;
+  ev.type = "order.invalid";
+  ev.decision = e.kind == ErrorKind::LintFailed ? "deny" : "";
+  ev.account_id = o.account_id;
+  ev.identifiers = shown(o.identifiers);
+  ev.actor = e.kind == ErrorKind::LintFailed ? "pre-issuance lint" : "issuer";
+  ev.details = {{"order", o.id}, {"problem", problem}};
+  (void)m_store.transition_order(o.id, Status::Processing, Status::Invalid, problem, &ev);
   metrics::registry().inc("pkictl_orders_total", {{"state", "invalid"}});
   m_log.error("issuance failed", {{"order", o.id}, {"error", e.detail}, {"internal", e.internal}});
   return fail(e);
@@ -593,9 +653,18 @@ Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, c
   rec.spki_sha256 = util::to_hex(cert->spki_fingerprint());
   rec.not_before = cert->not_before();
   rec.not_after = cert->not_after();
-  if (auto stored = m_store.finish_issuance(rec); !stored) return fail_order(o, stored.error());
   json sans = json::array();
   for (const auto& s : cert->sans()) sans.push_back(s.display());
+  auto ev = event_for("certificate.issued", acct);
+  ev.decision = "allow";
+  ev.binding = binding.name;
+  ev.identifiers = shown(o.identifiers);
+  ev.serial = rec.serial_hex;
+  ev.details = {{"order", o.id}, {"certificate", rec.id}, {"sans", sans}, {"profile", profile.name}, {"ext_key_usage", profile.ext_key_usage},
+                {"not_before", util::format_time(rec.not_before)}, {"not_after", util::format_time(rec.not_after)},
+                {"issuer", m_ca.key_id_hex}, {"issuer_subject", m_ca.issuer->certificate().subject_text()},
+                {"csr_key", csr.public_key().info().describe()}, {"csr_key_sha256", rec.spki_sha256}};
+  if (auto stored = m_store.finish_issuance(rec, &ev); !stored) return fail_order(o, stored.error());
   metrics::registry().inc("pkictl_certificates_issued_total", {{"profile", profile.name}, {"issuer", m_ca.key_id_hex.substr(0, 16)}});
   metrics::registry().inc("pkictl_orders_total", {{"state", "valid"}});
   m_log.info("certificate issued", {{"account", acct.id}, {"order", o.id}, {"serial", rec.serial_hex}, {"sans", sans}, {"binding", binding.name}, {"profile", profile.name},

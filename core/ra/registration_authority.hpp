@@ -45,6 +45,7 @@ struct ValidationJob {
   bool wildcard = false;
   std::string account_uri;
   std::string key_authorization;
+  std::string request_id;  // of the challenge response that started it (for the audit trail)
 };
 
 /** The validator as the RA sees it: a bounded queue. Errors: RateLimited when full. */

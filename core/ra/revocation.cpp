@@ -8,6 +8,16 @@
 
 namespace pkictl::ra {
 namespace {
+audit::Event revoked_event(const acme::CertificateRecord& rec, int reason, const std::string& by) {
+  audit::Event e;
+  e.type = "certificate.revoked";
+  e.account_id = rec.account_id;
+  e.serial = rec.serial_hex;
+  e.actor = by;
+  e.details = {{"reason", reason}, {"issuer", rec.issuer_key_id}, {"certificate", rec.id}};
+  return e;
+}
+
 constexpr std::array<std::string_view, 11> reason_names = {
     "unspecified", "keyCompromise", "cACompromise", "affiliationChanged", "superseded", "cessationOfOperation",
     "certificateHold", "", "removeFromCRL", "privilegeWithdrawn", "aACompromise"};
@@ -27,7 +37,8 @@ Result<int> parse_revocation_reason(std::string_view text) {
 
 Result<std::vector<std::string>> revoke_certificate(store::Store& store, const acme::CertificateRecord& rec, int reason, TimePoint now,
                                                     log::Logger& log, const std::string& by) {
-  PKI_TRY_ASSIGN(bool revoked, store.revoke_certificate(rec.id, reason, now));
+  const auto ev = revoked_event(rec, reason, by);
+  PKI_TRY_ASSIGN(bool revoked, store.revoke_certificate(rec.id, reason, now, &ev));
   if (!revoked) return fail(ErrorKind::AlreadyRevoked, "certificate " + rec.serial_hex + " is already revoked");
   log.info("certificate revoked", {{"serial", rec.serial_hex}, {"reason", reason}, {"by", by}});
   metrics::registry().inc("pkictl_revocations_total", {{"reason", std::to_string(reason)}});
@@ -41,13 +52,18 @@ Result<std::vector<std::string>> revoke_certificate(store::Store& store, const a
 
 Result<std::vector<std::string>> revoke_key(store::Store& store, const std::string& spki_sha256, TimePoint now, log::Logger& log,
                                             const std::string& by) {
-  PKI_TRY(store.block_key(spki_sha256, "keyCompromise (" + by + ")", now));
+  audit::Event blocked;
+  blocked.type = "key.blocked";
+  blocked.actor = by;
+  blocked.details = {{"spki_sha256", spki_sha256}, {"reason", "keyCompromise"}};
+  PKI_TRY(store.block_key(spki_sha256, "keyCompromise (" + by + ")", now, &blocked));
   log.warn("key blocked as compromised", {{"spki_sha256", spki_sha256}, {"by", by}});
   std::vector<std::string> out;
   PKI_TRY_ASSIGN(auto certs, store.certificates_with_key(spki_sha256, now));
   for (const auto& c : certs) {
     if (c.revoked_at) continue;
-    PKI_TRY_ASSIGN(bool r, store.revoke_certificate(c.id, reason_key_compromise, now));
+    const auto ev = revoked_event(c, reason_key_compromise, by + " (same compromised key)");
+    PKI_TRY_ASSIGN(bool r, store.revoke_certificate(c.id, reason_key_compromise, now, &ev));
     if (!r) continue;
     log.info("certificate revoked", {{"serial", c.serial_hex}, {"reason", reason_key_compromise}, {"by", by + " (same compromised key)"}});
     out.push_back(c.serial_hex);

@@ -1,5 +1,7 @@
 #include "server/va/validator.hpp"
 
+#include "core/audit/audit.hpp"
+
 #include "core/acme/problem.hpp"
 #include "core/metrics/metrics.hpp"
 
@@ -110,6 +112,8 @@ void Validator::worker() {
       m_cv.notify_one();
       continue;
     }
+    // Audit events of the outcome carry the id of the request that asked for the validation.
+    const audit::RequestScope scope(next.job.request_id);
     if (m_sink) m_sink(outcome);
   }
 }

@@ -1,6 +1,8 @@
 // Dispatch, common headers, problems, and JWS authentication (RFC 8555 §6.2-6.5).
 #include "server/wfe/wfe.hpp"
 
+#include "core/audit/audit.hpp"
+
 #include <chrono>
 #include <set>
 
@@ -61,6 +63,7 @@ std::string request_id() {
 Response Wfe::handle(const Request& req) {
   const auto start = std::chrono::steady_clock::now();
   const std::string rid = request_id();
+  const audit::RequestScope audit_scope(rid);  // audit events this request causes carry its id
   json logline = {{"method", req.method}, {"path", path_of(req.target)}, {"request_id", rid}};
   Response resp;
   try {

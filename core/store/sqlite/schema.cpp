@@ -108,6 +108,32 @@ CREATE TABLE eab_keys (
 ALTER TABLE orders ADD COLUMN profile TEXT NOT NULL DEFAULT '';
 CREATE INDEX certificates_account ON certificates(account_id, not_before);
 )SQL",
+      // 6: the audit trail (core/audit): a hash chain of events and signed checkpoints of its head.
+      R"SQL(
+CREATE TABLE audit_events (
+  seq INTEGER PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  decision TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  binding TEXT NOT NULL,
+  identifiers TEXT NOT NULL,
+  serial TEXT NOT NULL,
+  body TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX audit_time ON audit_events(time_ms);
+CREATE INDEX audit_account ON audit_events(account_id, seq);
+CREATE INDEX audit_serial ON audit_events(serial) WHERE serial != '';
+CREATE TABLE audit_checkpoints (
+  seq INTEGER PRIMARY KEY,
+  head_hash TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  key_id TEXT NOT NULL,
+  signature BLOB NOT NULL
+);
+)SQL",
   };
   return all;
 }

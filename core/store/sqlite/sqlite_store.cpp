@@ -42,16 +42,23 @@ Error sql_error(const SQLite::Exception& e, std::string_view what) {
 /** BEGIN IMMEDIATE … COMMIT, rolled back by the destructor unless committed. */
 class Tx final {
  public:
-  explicit Tx(SQLite::Database& db) : m_db(db) { m_db.exec("BEGIN IMMEDIATE"); }
+  /** Inside an open transaction (an audited write), a Tx joins it: the outer one commits. */
+  explicit Tx(SQLite::Database& db) : m_db(db), m_owner(sqlite3_get_autocommit(db.getHandle()) != 0) {
+    if (m_owner) m_db.exec("BEGIN IMMEDIATE");
+  }
   ~Tx() {
-    if (!m_done) {
+    if (m_owner && !m_done) {
       try { m_db.exec("ROLLBACK"); } catch (...) {}
     }
   }
-  void commit() { m_db.exec("COMMIT"); m_done = true; }
+  void commit() {
+    if (m_owner) m_db.exec("COMMIT");
+    m_done = true;
+  }
 
  private:
   SQLite::Database& m_db;
+  bool m_owner;
   bool m_done = false;
 };
 
@@ -89,15 +96,15 @@ class SqliteStore final : public Store {
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
-  Result<void> insert_account(const Account& a) override {
-    return locked("creating the account", [&]() -> Result<void> {
+  Result<void> insert_account(const Account& a, const audit::Event* ev) override {
+    return audited(ev, "creating the account", [&]() -> Result<void> {
       insert_account_row(a);
       return {};
     });
   }
 
-  Result<void> insert_eab(const acme::EabKey& k) override {
-    return locked("storing the EAB key", [&]() -> Result<void> {
+  Result<void> insert_eab(const acme::EabKey& k, const audit::Event* ev) override {
+    return audited(ev, "storing the EAB key", [&]() -> Result<void> {
       SQLite::Statement& st = prepare("INSERT INTO eab_keys(kid, binding, sealed_hmac, created, expires, single_use) VALUES(?,?,?,?,?,?)");
       st.bind(1, k.kid); st.bind(2, k.binding); st.bind(3, k.sealed_hmac.data(), static_cast<int>(k.sealed_hmac.size()));
       st.bind(4, static_cast<int64_t>(secs(k.created))); bind_opt_time(st, 5, k.expires); st.bind(6, k.single_use ? 1 : 0);
@@ -114,16 +121,16 @@ class SqliteStore final : public Store {
 
   Result<std::vector<acme::EabKey>> list_eabs() override { return eabs_where("1=1", ""); }
 
-  Result<bool> revoke_eab(const std::string& kid, TimePoint at) override {
-    return locked("revoking the EAB key", [&]() -> Result<bool> {
+  Result<bool> revoke_eab(const std::string& kid, TimePoint at, const audit::Event* ev) override {
+    return audited(ev, "revoking the EAB key", [&]() -> Result<bool> {
       SQLite::Statement& st = prepare("UPDATE eab_keys SET revoked_at=? WHERE kid=? AND revoked_at IS NULL");
       st.bind(1, static_cast<int64_t>(secs(at))); st.bind(2, kid);
       return st.exec() == 1;
     });
   }
 
-  Result<void> insert_account_with_eab(const Account& a, const std::string& kid) override {
-    return locked("creating the account", [&]() -> Result<void> {
+  Result<void> insert_account_with_eab(const Account& a, const std::string& kid, const audit::Event* ev) override {
+    return audited(ev, "creating the account", [&]() -> Result<void> {
       Tx tx(m_db);
       SQLite::Statement& use = prepare("UPDATE eab_keys SET uses = uses + 1, used_by = CASE WHEN used_by = '' THEN ? ELSE used_by END "
                                        "WHERE kid=? AND revoked_at IS NULL AND (single_use = 0 OR uses = 0)");
@@ -138,8 +145,8 @@ class SqliteStore final : public Store {
   Result<std::optional<Account>> account_by_id(const std::string& id) override { return account_where("id", id); }
   Result<std::optional<Account>> account_by_thumbprint(const std::string& tp) override { return account_where("thumbprint", tp); }
 
-  Result<void> update_account(const Account& a) override {
-    return locked("updating the account", [&]() -> Result<void> {
+  Result<void> update_account(const Account& a, const audit::Event* ev) override {
+    return audited(ev, "updating the account", [&]() -> Result<void> {
       SQLite::Statement& st = prepare("UPDATE accounts SET thumbprint=?, jwk=?, status=?, contact=? WHERE id=?");
       st.bind(1, a.thumbprint); st.bind(2, a.jwk); st.bind(3, std::string(acme::to_string(a.status)));
       st.bind(4, json(a.contact).dump()); st.bind(5, a.id);
@@ -148,8 +155,8 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<void> insert_order(const Order& o, const std::vector<Authorization>& new_authzs) override {
-    return locked("creating the order", [&]() -> Result<void> {
+  Result<void> insert_order(const Order& o, const std::vector<Authorization>& new_authzs, const audit::Event* ev) override {
+    return audited(ev, "creating the order", [&]() -> Result<void> {
       Tx tx(m_db);
       for (const auto& a : new_authzs) {
         SQLite::Statement& st = prepare("INSERT INTO authzs(id, account_id, ident_type, ident_value, wildcard, status, expires) VALUES(?,?,?,?,?,?,?)");
@@ -207,8 +214,8 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<bool> transition_order(const std::string& id, Status from, Status to, const std::optional<json>& error) override {
-    return locked("updating the order", [&]() -> Result<bool> {
+  Result<bool> transition_order(const std::string& id, Status from, Status to, const std::optional<json>& error, const audit::Event* ev) override {
+    return audited(ev, "updating the order", [&]() -> Result<bool> {
       SQLite::Statement& st = prepare("UPDATE orders SET status=?, error=? WHERE id=? AND status=?");
       st.bind(1, std::string(acme::to_string(to)));
       if (error) st.bind(2, error->dump()); else st.bind(2);
@@ -239,8 +246,8 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<bool> transition_authz(const std::string& id, Status from, Status to) override {
-    return locked("updating the authorization", [&]() -> Result<bool> {
+  Result<bool> transition_authz(const std::string& id, Status from, Status to, const audit::Event* ev) override {
+    return audited(ev, "updating the authorization", [&]() -> Result<bool> {
       SQLite::Statement& st = prepare("UPDATE authzs SET status=? WHERE id=? AND status=?");
       st.bind(1, std::string(acme::to_string(to))); st.bind(2, id); st.bind(3, std::string(acme::to_string(from)));
       return st.exec() == 1;
@@ -273,8 +280,8 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<void> record_validation(const Challenge& c, Status authz_status) override {
-    return locked("recording the validation", [&]() -> Result<void> {
+  Result<void> record_validation(const Challenge& c, Status authz_status, const audit::Event* ev) override {
+    return audited(ev, "recording the validation", [&]() -> Result<void> {
       Tx tx(m_db);
       SQLite::Statement& st = prepare("UPDATE challenges SET status=?, validated=?, error=? WHERE id=?");
       st.bind(1, std::string(acme::to_string(c.status)));
@@ -299,8 +306,8 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<void> finish_issuance(const CertificateRecord& c) override {
-    return locked("storing the certificate", [&]() -> Result<void> {
+  Result<void> finish_issuance(const CertificateRecord& c, const audit::Event* ev) override {
+    return audited(ev, "storing the certificate", [&]() -> Result<void> {
       Tx tx(m_db);
       SQLite::Statement& st = prepare("INSERT INTO certificates(id, issuer_key_id, serial, account_id, order_id, der, spki_sha256, not_before, not_after) "
                            "VALUES(?,?,?,?,?,?,?,?,?)");
@@ -356,8 +363,8 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<void> block_key(const std::string& spki, const std::string& why, TimePoint at) override {
-    return locked("blocking the key", [&]() -> Result<void> {
+  Result<void> block_key(const std::string& spki, const std::string& why, TimePoint at, const audit::Event* ev) override {
+    return audited(ev, "blocking the key", [&]() -> Result<void> {
       SQLite::Statement& st = prepare("INSERT OR IGNORE INTO blocked_keys(spki_sha256, reason, created) VALUES(?,?,?)");
       st.bind(1, spki); st.bind(2, why); st.bind(3, static_cast<int64_t>(secs(at)));
       st.exec();
@@ -400,8 +407,116 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<bool> revoke_certificate(const std::string& id, int reason, TimePoint at) override {
-    return locked("revoking the certificate", [&]() -> Result<bool> {
+  Result<audit::Event> append_audit(const audit::Event& e) override {
+    return locked("appending to the audit trail", [&]() -> Result<audit::Event> {
+      Tx tx(m_db);
+      auto out = append_event(e);
+      tx.commit();
+      return out;
+    });
+  }
+
+  Result<std::vector<audit::Event>> audit_events(const AuditQuery& q) override {
+    return locked("querying the audit trail", [&]() -> Result<std::vector<audit::Event>> {
+      std::string sql = "SELECT body, prev_hash, hash FROM audit_events WHERE seq > ?";
+      std::vector<std::string> text;
+      auto add = [&](const std::string& clause, const std::string& v) {
+        if (v.empty()) return;
+        sql += " AND " + clause;
+        text.push_back(v);
+      };
+      add("account_id = ?", q.account);
+      add("binding = ?", q.binding);
+      add("serial = ?", util::to_lower(q.serial));
+      add("type = ?", q.type);
+      add("decision = ?", q.decision);
+      if (!q.identifier.empty()) {  // a glob over the comma-separated identifiers: * matches within one
+        std::string like;
+        for (char c : q.identifier) like += c == '*' ? std::string("%") : (c == '%' || c == '_' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+        sql += " AND (',' || identifiers || ',') LIKE ? ESCAPE '\\'";
+        text.push_back("%," + like + ",%");
+      }
+      if (q.since) sql += " AND time_ms >= " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(q.since->time_since_epoch()).count());
+      if (q.until) sql += " AND time_ms < " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(q.until->time_since_epoch()).count());
+      sql += q.newest_first ? " ORDER BY seq DESC" : " ORDER BY seq";
+      sql += " LIMIT " + std::to_string(q.limit);
+      SQLite::Statement st(m_db, sql);  // ad hoc: not cached (every filter combination differs)
+      st.bind(1, static_cast<int64_t>(q.after_seq));
+      for (std::size_t i = 0; i < text.size(); ++i) st.bind(static_cast<int>(i + 2), text[i]);
+      std::vector<audit::Event> out;
+      while (st.executeStep()) {
+        auto e = audit::from_body(st.getColumn(0).getString());
+        if (!e) return fail(std::move(e).error());
+        e->prev_hash = st.getColumn(1).getString();
+        e->hash = st.getColumn(2).getString();
+        out.push_back(std::move(*e));
+      }
+      if (q.newest_first) std::reverse(out.begin(), out.end());
+      return out;
+    });
+  }
+
+  Result<void> for_each_audit_row(const std::function<bool(const audit::StoredEvent&)>& fn) override {
+    // Pages of 1000 under the lock, so a long verification does not stall the server.
+    std::int64_t after = 0;
+    for (;;) {
+      std::vector<audit::StoredEvent> page;
+      auto r = locked("reading the audit trail", [&]() -> Result<void> {
+        SQLite::Statement& st = prepare("SELECT seq, time_ms, type, decision, account_id, binding, identifiers, serial, body, prev_hash, hash "
+                                        "FROM audit_events WHERE seq > ? ORDER BY seq LIMIT 1000");
+        st.bind(1, static_cast<int64_t>(after));
+        while (st.executeStep())
+          page.push_back({st.getColumn(0).getInt64(), st.getColumn(8).getString(), st.getColumn(9).getString(), st.getColumn(10).getString(),
+                          st.getColumn(2).getString(), st.getColumn(3).getString(), st.getColumn(4).getString(), st.getColumn(5).getString(),
+                          st.getColumn(6).getString(), st.getColumn(7).getString(), st.getColumn(1).getInt64()});
+        return {};
+      });
+      if (!r) return r;
+      if (page.empty()) return {};
+      for (const auto& e : page)
+        if (!fn(e)) return {};
+      after = page.back().seq;
+    }
+  }
+
+  Result<std::pair<std::int64_t, std::string>> audit_head() override {
+    return locked("reading the audit head", [&]() -> Result<std::pair<std::int64_t, std::string>> {
+      SQLite::Statement& st = prepare("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1");
+      if (!st.executeStep()) return std::make_pair(std::int64_t{0}, audit::genesis);
+      return std::make_pair(st.getColumn(0).getInt64(), st.getColumn(1).getString());
+    });
+  }
+
+  Result<void> insert_checkpoint(const audit::Checkpoint& c) override {
+    return locked("storing the audit checkpoint", [&]() -> Result<void> {
+      SQLite::Statement& st = prepare("INSERT OR IGNORE INTO audit_checkpoints(seq, head_hash, time_ms, key_id, signature) VALUES(?,?,?,?,?)");
+      st.bind(1, static_cast<int64_t>(c.seq)); st.bind(2, c.head_hash);
+      st.bind(3, static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(c.time.time_since_epoch()).count()));
+      st.bind(4, c.key_id); st.bind(5, c.signature.data(), static_cast<int>(c.signature.size()));
+      st.exec();
+      return {};
+    });
+  }
+
+  Result<std::vector<audit::Checkpoint>> audit_checkpoints() override {
+    return locked("reading audit checkpoints", [&]() -> Result<std::vector<audit::Checkpoint>> {
+      SQLite::Statement& st = prepare("SELECT seq, head_hash, time_ms, key_id, signature FROM audit_checkpoints ORDER BY seq");
+      std::vector<audit::Checkpoint> out;
+      while (st.executeStep()) {
+        audit::Checkpoint c;
+        c.seq = st.getColumn(0).getInt64();
+        c.head_hash = st.getColumn(1).getString();
+        c.time = TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(st.getColumn(2).getInt64())));
+        c.key_id = st.getColumn(3).getString();
+        c.signature.assign(static_cast<const char*>(st.getColumn(4).getBlob()), static_cast<std::size_t>(st.getColumn(4).getBytes()));
+        out.push_back(std::move(c));
+      }
+      return out;
+    });
+  }
+
+  Result<bool> revoke_certificate(const std::string& id, int reason, TimePoint at, const audit::Event* ev) override {
+    return audited(ev, "revoking the certificate", [&]() -> Result<bool> {
       SQLite::Statement& st = prepare("UPDATE certificates SET revoked_at=?, revocation_reason=? WHERE id=? AND revoked_at IS NULL");
       st.bind(1, static_cast<int64_t>(secs(at))); st.bind(2, reason); st.bind(3, id);
       return st.exec() == 1;
@@ -449,6 +564,50 @@ class SqliteStore final : public Store {
       if (auto synced = sync_through(commit); !synced) return fail(std::move(synced).error());
     }
     return result;
+  }
+
+  /** A write and the audit event that records it, in one transaction: both or neither. The event is
+   * appended only when the write changed something (a compare-and-set that lost appends nothing). */
+  template <class F>
+  auto audited(const audit::Event* ev, std::string_view what, F&& f) -> decltype(f()) {
+    return locked(what, [&]() -> decltype(f()) {
+      if (!ev) return f();
+      Tx tx(m_db);
+      auto r = f();
+      if (!r) return r;
+      bool changed = true;
+      if constexpr (std::is_same_v<decltype(r), Result<bool>>) changed = *r;
+      if (changed) append_event(*ev);
+      tx.commit();
+      return r;
+    });
+  }
+
+  /** Appends to the chain inside the open transaction: seq and prev_hash from the current head
+   * (read in this transaction, so the CLI and the server can both append). */
+  audit::Event append_event(audit::Event e) {
+    SQLite::Statement& head = prepare("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1");
+    e.seq = 1;
+    e.prev_hash = audit::genesis;
+    if (head.executeStep()) {
+      e.seq = head.getColumn(0).getInt64() + 1;
+      e.prev_hash = head.getColumn(1).getString();
+    }
+    if (e.time == TimePoint{}) e.time = std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now());
+    if (e.request_id.empty()) e.request_id = audit::current_request_id();
+    const std::string body = audit::canonical_body(e);
+    e.hash = audit::chain_hash(e.prev_hash, body);
+    std::string idents;
+    for (const auto& i : e.identifiers) idents += (idents.empty() ? "" : ",") + i;
+    SQLite::Statement& st = prepare("INSERT INTO audit_events(seq, time_ms, type, decision, account_id, binding, identifiers, serial, body, prev_hash, hash) "
+                                    "VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+    st.bind(1, static_cast<int64_t>(e.seq));
+    st.bind(2, static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(e.time.time_since_epoch()).count()));
+    st.bind(3, e.type); st.bind(4, e.decision); st.bind(5, e.account_id); st.bind(6, e.binding); st.bind(7, idents); st.bind(8, e.serial);
+    st.bind(9, body); st.bind(10, e.prev_hash); st.bind(11, e.hash);
+    st.exec();
+    metrics::registry().inc("pkictl_audit_events_total", {{"type", e.type}});
+    return e;
   }
 
   /** The cached prepared statement for `sql`, reset and unbound. Only under the mutex. */
