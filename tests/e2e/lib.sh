@@ -2,6 +2,7 @@
 set -euo pipefail
 : "${PKICTL:?PKICTL must point at the pkictl binary}"
 HERE=$(cd "$(dirname "$0")" && pwd)
+E2E_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WORK=$(mktemp -d /tmp/pkictl-e2e-XXXXXX)
 cleanup_hooks=()
 on_exit() {
@@ -30,7 +31,7 @@ one_line_error() {
 }
 finish() { echo "$(basename "$0"): $checks checks passed"; }
 # free_port: a loopback port (TCP and UDP) reserved for this test until it exits (see free_port.py).
-free_port() { /usr/bin/python3 "$HERE/free_port.py" "$$"; }
+free_port() { /usr/bin/python3 "$E2E_LIB/free_port.py" "$$"; }
 release_ports() { grep -lx "$$" /tmp/pkictl-e2e-ports/*/owner 2>/dev/null | xargs -r -n1 dirname | xargs -r rm -rf; }
 # wait_for FILE REGEX SECONDS: wait until FILE has a line matching REGEX.
 wait_for() {
