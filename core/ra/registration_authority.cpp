@@ -70,6 +70,25 @@ std::vector<std::string> shown(const std::vector<acme::Identifier>& ids) {
 
 Result<RegistrationAuthority::AccountResult> RegistrationAuthority::new_account(const json& jwk, const json& payload, const std::string& directory,
                                                                                const std::string& url) {
+  auto r = create_account(jwk, payload, directory, url);
+  if (!r && (r.error().kind == ErrorKind::Unauthorized || r.error().kind == ErrorKind::ExternalAccountRequired)) {
+    // A refused registration is a trust decision too: which key, which EAB key id, why.
+    audit::Event ev;
+    ev.type = "account.refused";
+    ev.decision = "deny";
+    ev.actor = "acme newAccount";
+    ev.details = {{"reason", r.error().detail}, {"directory", directory}, {"thumbprint", ""}};
+    if (auto tp = acme::jwk_thumbprint(jwk)) ev.details["thumbprint"] = *tp;
+    if (payload.is_object() && payload.contains("externalAccountBinding")) {
+      if (auto eab = acme::parse_eab(payload["externalAccountBinding"])) ev.details["eab_kid"] = eab->kid;
+    }
+    if (auto a = m_store.append_audit(ev); !a) m_log.error("could not record a refusal in the audit trail", {{"error", a.error().detail}});
+  }
+  return r;
+}
+
+Result<RegistrationAuthority::AccountResult> RegistrationAuthority::create_account(const json& jwk, const json& payload, const std::string& directory,
+                                                                                  const std::string& url) {
   if (!payload.is_object()) return fail(ErrorKind::Malformed, "the newAccount payload must be a JSON object");
   const auto pol = policy();
   const policy::Directory* dir = directory.empty() ? nullptr : pol->directory(directory);

@@ -154,6 +154,7 @@ class RegistrationAuthority final {
   std::string why_no_challenge(const acme::Identifier& ident, const policy::Binding& binding) const;
   Result<void> check_csr_matches(const acme::Order& o, const x509::VerifiedCsr& csr);
   Result<acme::Order> fail_order(acme::Order o, const Error& e);
+  Result<AccountResult> create_account(const nlohmann::json& jwk, const nlohmann::json& payload, const std::string& directory, const std::string& url);
   /** A policy refusal: counted by rule, logged with the reason, returned. */
   Result<acme::Order> deny(const acme::Account& acct, const std::string& rule, Error e);
 

@@ -78,4 +78,10 @@ for h in sys.argv[2:]:
     assert raw not in blobs and h.encode() not in blobs
 PY
 ok
+# Every refused registration is in the audit trail with its reason.
+"$PKICTL" audit query --config pkictl.toml --type account.refused --format json >refused.jsonl || fail "audit query"
+for why in 'single-use and is spent' 'MAC does not verify' 'unknown EAB key id' 'expired' 'was revoked' 'requires External Account Binding'; do
+  grep -q "$why" refused.jsonl || { cat refused.jsonl; fail "no account.refused event says '$why'"; }
+done
+ok
 finish
