@@ -55,5 +55,6 @@ void register_trust(CLI::App& app, Context& ctx);
 void register_eab(CLI::App& app, Context& ctx);
 void register_policy(CLI::App& app, Context& ctx);
 void register_audit(CLI::App& app, Context& ctx);
+void register_ceremony(CLI::App& app, Context& ctx);
 
 }  // namespace pkictl::cli

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   register_eab(app, ctx);
   register_policy(app, ctx);
   register_audit(app, ctx);
+  register_ceremony(app, ctx);
   register_completion(app, ctx);  // last: it walks the tree built above
   try {
     app.parse(argc, argv);

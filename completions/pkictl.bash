@@ -49,6 +49,11 @@ _pkictl() {
       "/audit/query") path="$path/query" ;;
       "/audit/export") path="$path/export" ;;
       "/audit/tail") path="$path/tail" ;;
+      "/ceremony") path="$path/ceremony" ;;
+      "/ceremony/check") path="$path/check" ;;
+      "/ceremony/run") path="$path/run" ;;
+      "/ceremony/verify") path="$path/verify" ;;
+      "/ceremony/recover") path="$path/recover" ;;
       "/completion") path="$path/completion" ;;
     esac
   done
@@ -56,7 +61,7 @@ _pkictl() {
     "")
       case "$prev" in
       esac
-      COMPREPLY=($(compgen -W "root crl intermediate cert serve acme trust eab policy audit completion --help -h --version --verbose -v" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "root crl intermediate cert serve acme trust eab policy audit ceremony completion --help -h --version --verbose -v" -- "$cur")) ;;
     "/root")
       case "$prev" in
       esac
@@ -397,6 +402,37 @@ _pkictl() {
         --lines) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
       esac
       COMPREPLY=($(compgen -W "--help -h --config --lines -n --follow -f --for --format" -- "$cur")) ;;
+    "/ceremony")
+      case "$prev" in
+      esac
+      COMPREPLY=($(compgen -W "check run verify recover --help -h" -- "$cur")) ;;
+    "/ceremony/check")
+      case "$prev" in
+      esac
+      COMPREPLY=($(compgen -W "--help -h" -- "$cur"))
+      [[ "$cur" == -* ]] || COMPREPLY+=($(compgen -f -- "$cur")) ;;
+    "/ceremony/run")
+      case "$prev" in
+        --passphrase-env) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --passphrase-file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --yes --dry-run --passphrase-file --passphrase-env" -- "$cur"))
+      [[ "$cur" == -* ]] || COMPREPLY+=($(compgen -f -- "$cur")) ;;
+    "/ceremony/verify")
+      case "$prev" in
+        --root) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --root" -- "$cur"))
+      [[ "$cur" == -* ]] || COMPREPLY+=($(compgen -f -- "$cur")) ;;
+    "/ceremony/recover")
+      case "$prev" in
+        --out) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --passphrase-env) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --passphrase-file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --root-cert) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --share) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--help -h --share --root-cert --out --passphrase-file --passphrase-env" -- "$cur")) ;;
     "/completion")
       case "$prev" in
       esac

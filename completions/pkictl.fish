@@ -91,6 +91,16 @@ function __pkictl_path
         set path "$path/export"
       case '/audit/tail'
         set path "$path/tail"
+      case '/ceremony'
+        set path "$path/ceremony"
+      case '/ceremony/check'
+        set path "$path/check"
+      case '/ceremony/run'
+        set path "$path/run"
+      case '/ceremony/verify'
+        set path "$path/verify"
+      case '/ceremony/recover'
+        set path "$path/recover"
       case '/completion'
         set path "$path/completion"
     end
@@ -108,6 +118,7 @@ complete -c pkictl -n 'test (__pkictl_path) = ""' -a trust
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a eab
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a policy
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a audit
+complete -c pkictl -n 'test (__pkictl_path) = ""' -a ceremony
 complete -c pkictl -n 'test (__pkictl_path) = ""' -a completion
 complete -c pkictl -n 'test (__pkictl_path) = ""' -l help
 complete -c pkictl -n 'test (__pkictl_path) = ""' -l version
@@ -380,5 +391,27 @@ complete -c pkictl -n 'test (__pkictl_path) = "/audit/tail"' -l lines -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/audit/tail"' -l follow
 complete -c pkictl -n 'test (__pkictl_path) = "/audit/tail"' -l for -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/audit/tail"' -l format -r -a 'text json'
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony"' -a check
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony"' -a run
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony"' -a verify
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony"' -a recover
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony/check"' -F
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony/check"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony/run"' -F
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony/run"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony/run"' -l yes
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony/run"' -l dry-run
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony/run"' -l passphrase-file -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony/run"' -l passphrase-env -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony/verify"' -F
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony/verify"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony/verify"' -l root -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony/recover"' -l help
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony/recover"' -l share -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony/recover"' -l root-cert -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony/recover"' -l out -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony/recover"' -l passphrase-file -r -F
+complete -c pkictl -n 'test (__pkictl_path) = "/ceremony/recover"' -l passphrase-env -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/completion"' -a 'bash zsh fish'
 complete -c pkictl -n 'test (__pkictl_path) = "/completion"' -l help
