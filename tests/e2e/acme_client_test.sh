@@ -117,7 +117,7 @@ expect_rc 0 peb issue --identifier dns:p1.test.internal --http-listen "127.0.0.1
 expect_rc 0 peb issue --identifier dns:p2.test.internal --challenge tls-alpn-01 --tls-listen "127.0.0.1:$P_TLS" --key-out p2.key --cert-out p2.crt
 expect_rc 0 peb issue --identifier dns:p3.test.internal --identifier '*.p3.test.internal' --challenge dns-01 --dns-hook "$WORK/dns-hook" \
   --dns-wait 1s --key-out p3.key --cert-out p3.crt
-openssl x509 -in p3.crt -noout -ext subjectAltName | grep -qF 'DNS:*.p3.test.internal' || fail "pebble wildcard SAN missing"; ok
+grep -qF 'DNS:*.p3.test.internal' <(openssl x509 -in p3.crt -noout -ext subjectAltName) || fail "pebble wildcard SAN missing"; ok
 serial=$(openssl x509 -in p1.crt -noout -serial)
 expect_rc 0 peb renew --name p1.test.internal --force
 [ "$serial" != "$(openssl x509 -in p1.crt -noout -serial)" ] || fail "pebble renewal did not replace p1.crt"; ok

@@ -69,7 +69,7 @@ expect_rc 0 "$PKICTL" ceremony run --yes --passphrase-file pass plan.toml
 expect_grep 'root certificate SHA-256: ([0-9A-F]{2}:){31}[0-9A-F]{2}' "$WORK/out"
 expect_grep 'transcript signed' "$WORK/out"
 openssl verify -CAfile root/root.crt issuing/intermediate.crt >/dev/null || fail "the issuing CA does not verify"; ok
-openssl x509 -in issuing/intermediate.crt -noout -ext nameConstraints | grep -q 'DNS:.corp.internal' || fail "name constraints missing"; ok
+grep -q 'DNS:.corp.internal' <(openssl x509 -in issuing/intermediate.crt -noout -ext nameConstraints) || fail "name constraints missing"; ok
 [ "$(stat -c %a shares/share-1.txt)" = 600 ] || fail "shares must be 0600"; ok
 grep -q 'BEGIN' shares/*.txt && fail "a share holds the key in the clear"; ok
 # A second ceremony on the same root: revoke the old intermediate, issue the root CRL.
@@ -93,7 +93,7 @@ next_update = "30d"
 TOML
 printf 'y\ny\n' | "$PKICTL" ceremony run --passphrase-file pass plan2.toml >run2.out 2>&1 || { cat run2.out; fail "ceremony 2"; }
 grep -q 'proceed with step 2?' run2.out || fail "steps were not confirmed"; ok
-openssl crl -in root.crl -inform DER -noout -text | grep -qi "$SERIAL" || fail "the CRL does not list the revoked intermediate"; ok
+grep -qi "$SERIAL" <(openssl crl -in root.crl -inform DER -noout -text) || fail "the CRL does not list the revoked intermediate"; ok
 printf 'n\n' | "$PKICTL" ceremony run --passphrase-file pass plan2.toml >run3.out 2>&1 && fail "a refused confirmation must stop"; ok
 
 # --- Verify transcripts; tampering is found.

@@ -13,7 +13,7 @@ export REQUESTS_CA_BUNDLE=$WORK/root/root.crt LEGO_CA_CERTIFICATES=$WORK/root/ro
 eab() { "$PKICTL" eab "$@" --config pkictl.toml; }
 field() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 fetch() { curl -sf --cacert root/root.crt "$@"; }
-fetch "$DIRECTORY" | grep -q '"externalAccountRequired":true' || fail "the directory does not say externalAccountRequired"; ok
+grep -q '"externalAccountRequired":true' <(fetch "$DIRECTORY") || fail "the directory does not say externalAccountRequired"; ok
 
 expect_rc 0 eab create --binding payments --single-use --json; cp "$WORK/out" k1.json
 expect_rc 0 eab create --binding platform --expires 1d --json; cp "$WORK/out" k2.json

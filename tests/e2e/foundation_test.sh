@@ -55,7 +55,7 @@ cmp -s <(openssl x509 -in root/root.crt -noout -fingerprint -sha256 | sed 's/.*=
 # --- Issuing CA: CSR, then the root signs it with name constraints.
 expect_rc 0 env PKICTL_PASSPHRASE=issuing-secret "$PKICTL" intermediate csr --subject "CN=Example Issuing CA 1,O=Example" --out iss
 [ "$(stat -c %a iss/intermediate.key)" = 600 ] || fail "intermediate.key not 0600"; ok
-openssl req -in iss/intermediate.csr -noout -verify 2>&1 | grep -q 'verify OK' || fail "CSR does not verify"; ok
+grep -q 'verify OK' <(openssl req -in iss/intermediate.csr -noout -verify 2>&1) || fail "CSR does not verify"; ok
 expect_rc 1 "$PKICTL" intermediate sign --root root --csr iss/intermediate.csr --out iss/i.crt --passphrase-file <(echo wrong)
 one_line_error; expect_grep 'wrong passphrase' err
 [ ! -e iss/i.crt ] || fail "certificate written despite a wrong passphrase"; ok

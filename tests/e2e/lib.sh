@@ -89,16 +89,20 @@ TOML
 }
 # start_server CONFIG: runs pkictl serve in the background until the test ends.
 start_server() {
+  # A restart must not find the previous server's line: the new process truncates the file only
+  # once it runs, and wait_for could read the old content first.
+  rm -f "$WORK/serve.out"
   "$PKICTL" serve --config "$1" >"$WORK/serve.out" 2>>"$WORK/serve.log" &
   SERVER_PID=$!
   cleanup_hooks+=("kill $SERVER_PID 2>/dev/null")
   wait_for "$WORK/serve.out" '^ACME directory: ' 20
   DIRECTORY=$(sed -n 's/^ACME directory: //p' "$WORK/serve.out")
+  [ -n "$DIRECTORY" ] || fail "the server printed no directory URL"
 }
 # verify_chain LEAF CHAIN SAN: openssl verifies LEAF up to the test root and finds SAN in it.
 verify_chain() {
   openssl verify -CAfile "$WORK/root/root.crt" -untrusted "$2" -purpose sslserver "$1" >/dev/null || fail "chain of $1 does not verify"
-  openssl x509 -in "$1" -noout -ext subjectAltName | grep -qF "$3" || fail "$1 lacks SAN $3"
+  grep -qF "$3" <(openssl x509 -in "$1" -noout -ext subjectAltName) || fail "$1 lacks SAN $3"
   ok
 }
 stop_server() { kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; }

@@ -122,8 +122,8 @@ expect_rc 0 "$PKICTL" eab create --config pkictl.toml --binding search --json; c
 lego_run() { timeout 120 lego --server "$DIRECTORY" --accept-tos --email ops@test.internal --http --http.port "127.0.0.1:$HTTP01_PORT" "$@"; }
 expect_rc 0 lego_run --path pay --eab --kid "$(field pay.json kid)" --hmac "$(field pay.json hmac_key)" --domains api.payments.test.internal run
 verify_chain pay/certificates/api.payments.test.internal.crt pay/certificates/api.payments.test.internal.issuer.crt DNS:api.payments.test.internal
-openssl x509 -in pay/certificates/api.payments.test.internal.crt -noout -ext extendedKeyUsage | grep -q 'TLS Web Server Authentication' || fail "server EKU"
-openssl x509 -in pay/certificates/api.payments.test.internal.crt -noout -ext extendedKeyUsage | grep -q 'Client' && fail "the server profile must not carry clientAuth"
+grep -q 'TLS Web Server Authentication' <(openssl x509 -in pay/certificates/api.payments.test.internal.crt -noout -ext extendedKeyUsage) || fail "server EKU"
+grep -q 'Client' <(openssl x509 -in pay/certificates/api.payments.test.internal.crt -noout -ext extendedKeyUsage) && fail "the server profile must not carry clientAuth"
 ok
 expect_rc 1 lego_run --path pay --eab --kid "$(field pay.json kid)" --hmac "$(field pay.json hmac_key)" --domains web.search.test.internal run
 expect_grep 'rejectedIdentifier' "$WORK/err"
@@ -144,8 +144,8 @@ expect_rc 0 acme issue --identifier dns:worker.payments.test.internal --profile 
   --key-out c.key --cert-out c.crt --chain-out c.chain
 openssl verify -CAfile root/root.crt -untrusted c.chain -purpose sslclient c.crt >/dev/null || fail "the client certificate is not valid for sslclient"; ok
 openssl verify -CAfile root/root.crt -untrusted c.chain -purpose sslserver c.crt >/dev/null 2>&1 && fail "a clientAuth-only certificate verified for sslserver"; ok
-openssl x509 -in c.crt -noout -subject | grep -q 'CN' && fail "keep_cn = false must leave the subject empty"; ok
-openssl x509 -in c.crt -noout -text | grep -q '1.3.6.1.4.1.55555.1.2' || fail "the profile's policy OID is missing"; ok
+grep -q 'CN' <(openssl x509 -in c.crt -noout -subject) && fail "keep_cn = false must leave the subject empty"; ok
+grep -q '1.3.6.1.4.1.55555.1.2' <(openssl x509 -in c.crt -noout -text) || fail "the profile's policy OID is missing"; ok
 life=$(( $(date -d "$(openssl x509 -in c.crt -noout -enddate | cut -d= -f2)" +%s) - $(date -d "$(openssl x509 -in c.crt -noout -startdate | cut -d= -f2)" +%s) ))
 [ "$life" -le $((12 * 3600 + 60)) ] || fail "the client profile's 12h maximum was not applied ($life s)"; ok
 # The same lints the server ran before signing, from the command line.

@@ -76,7 +76,7 @@ expect_rc 0 acme register --directory "$DIRECTORY"
 expect_rc 0 acme issue --identifier dns:ari.test.internal --http-listen "127.0.0.1:$HTTP01_PORT" --key-out ari.key --cert-out ari.crt
 expect_rc 0 acme renew
 expect_grep 'not due \(ARI window ' "$WORK/err"
-fetch "$DIRECTORY" | grep -q '"renewalInfo"' || fail "no renewalInfo in the directory"; ok
+grep -q '"renewalInfo"' <(fetch "$DIRECTORY") || fail "no renewalInfo in the directory"; ok
 aki=$(openssl x509 -in ari.crt -noout -ext authorityKeyIdentifier | sed -n 's/^ *\([0-9A-F:]*\)$/\1/p' | tr -d ':\n')
 ser=$(openssl x509 -in ari.crt -noout -serial | cut -d= -f2)
 b64u() { xxd -r -p | base64 | tr '+/' '-_' | tr -d '=\n'; }
