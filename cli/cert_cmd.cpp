@@ -104,19 +104,10 @@ int run_lint(Context& ctx, const LintOptions& o) {
     binding = *b;
     auto prof = pol->profile_for(*binding, o.profile);
     if (!prof) return report(ctx, prof.error());
-    const auto& p = **prof;
-    ex.ext_key_usage = p.ext_key_usage;
-    if (p.key_usage) ex.key_usage = p.key_usage;
-    ex.max_lifetime = policy::Policy::lifetimes(*binding, p, Seconds::max(), Seconds::max()).max_lifetime;
-    if (*ex.max_lifetime == Seconds::max()) ex.max_lifetime.reset();
-    ex.key_types = p.key_types;
-    ex.policy_oids = p.policy_oids;
-    ex.unauthorised = [&](const x509::GeneralName& g) -> std::string {
-      auto n = policy::normalise_name(x509::to_string(g.type), g.value);
-      if (!n) return n.error().detail;
-      const auto d = pol->judge(*binding, *n);
-      return d.allowed ? "" : "refused by " + d.rule;
-    };
+    const auto* issuer_ptr = ex.issuer;
+    auto max = policy::Policy::lifetimes(*binding, **prof, Seconds::max(), Seconds::max()).max_lifetime;
+    ex = lint::policy_expectations(*pol, *binding, **prof, max == Seconds::max() ? std::nullopt : std::optional<Seconds>(max));
+    ex.issuer = issuer_ptr;
   }
   const auto findings = lint::lint_certificate(*cert, ex);
   const bool errors = lint::has_errors(findings);

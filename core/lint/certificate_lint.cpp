@@ -162,6 +162,23 @@ std::vector<Finding> lint_certificate(const x509::Certificate& cert, const Expec
   return f;
 }
 
+Expectations policy_expectations(const policy::Policy& pol, const policy::Binding& binding, const policy::Profile& profile,
+                                 std::optional<Seconds> max_lifetime) {
+  Expectations ex;
+  ex.ext_key_usage = profile.ext_key_usage;
+  if (profile.key_usage) ex.key_usage = profile.key_usage;
+  ex.max_lifetime = max_lifetime;
+  ex.key_types = profile.key_types;
+  ex.policy_oids = profile.policy_oids;
+  ex.unauthorised = [&pol, &binding](const x509::GeneralName& g) -> std::string {
+    auto n = policy::normalise_name(x509::to_string(g.type), g.value);
+    if (!n) return n.error().detail;
+    const auto d = pol.judge(binding, *n);
+    return d.allowed ? "" : "refused by " + d.rule;
+  };
+  return ex;
+}
+
 bool has_errors(const std::vector<Finding>& findings) {
   return std::any_of(findings.begin(), findings.end(), [](const Finding& f) { return f.severity == Severity::Error; });
 }

@@ -32,6 +32,19 @@ struct Expectations {
   std::function<std::string(const x509::GeneralName&)> unauthorised;
 };
 
+}  // namespace pkictl::lint
+namespace pkictl::policy {
+class Policy;
+struct Binding;
+struct Profile;
+}  // namespace pkictl::policy
+namespace pkictl::lint {
+
+/** What a profile and binding of `pol` expect of a certificate: usages, key types, policy OIDs,
+ * `max_lifetime` (if any), and SANs judged by the policy. `pol` and `binding` must outlive it. */
+Expectations policy_expectations(const policy::Policy& pol, const policy::Binding& binding, const policy::Profile& profile,
+                                 std::optional<Seconds> max_lifetime);
+
 [[nodiscard]] std::vector<Finding> lint_certificate(const x509::Certificate& cert, const Expectations& ex = {});
 bool has_errors(const std::vector<Finding>& findings);
 /** The errors as "id: message; id: message", for a refusal. */

@@ -636,20 +636,9 @@ Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, c
   store::StoreSerialRegistry serials(m_store, m_ca.key_id_hex, o.id);
   const auto sign_start = std::chrono::steady_clock::now();
   // Pre-issuance lint: the exact certificate, against the profile, the issuer and the policy.
-  lint::Expectations ex;
+  lint::Expectations ex = lint::policy_expectations(*pol, binding, profile, lifetimes.max_lifetime);
   ex.issuer = &m_ca.issuer->certificate();
   ex.check_signature = false;
-  ex.ext_key_usage = profile.ext_key_usage;
-  if (profile.key_usage) ex.key_usage = profile.key_usage;
-  ex.max_lifetime = lifetimes.max_lifetime;
-  ex.key_types = profile.key_types;
-  ex.policy_oids = profile.policy_oids;
-  ex.unauthorised = [&](const x509::GeneralName& g) -> std::string {
-    auto n = policy::normalise_name(x509::to_string(g.type), g.value);
-    if (!n) return n.error().detail;
-    const auto d = pol->judge(binding, *n);
-    return d.allowed ? "" : "refused by " + d.rule;
-  };
   auto pre_issuance = [&](const x509::Certificate& tbs) -> Result<void> {
     const auto findings = lint::lint_certificate(tbs, ex);
     for (const auto& f : findings)
