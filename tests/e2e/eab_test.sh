@@ -31,23 +31,23 @@ expect_rc 1 timeout 60 "$PKICTL" acme --state st0 --ca-bundle root/root.crt regi
 expect_grep 'externalAccountRequired.*pkictl eab create' "$WORK/err"
 # certbot with the single-use key.
 expect_rc 0 certbot_run certonly --standalone --http-01-port "$HTTP01_PORT" --http-01-address 127.0.0.1 -d eab.test.internal \
-  --eab-kid "$K1" --eab-hmac-key "$H1"
+  --eab-kid "$K1" --eab-hmac-key="$H1"
 verify_chain cb/config/live/eab.test.internal/cert.pem cb/config/live/eab.test.internal/chain.pem DNS:eab.test.internal
 # lego with the multi-use key, twice (two accounts); then the spent single-use key is refused.
 lego_run() { timeout 120 lego --server "$DIRECTORY" --accept-tos --email ops@test.internal --http --http.port "127.0.0.1:$HTTP01_PORT" "$@"; }
-expect_rc 0 lego_run --path lego1 --eab --kid "$K2" --hmac "$H2" --domains lego1.test.internal run
-expect_rc 0 lego_run --path lego2 --eab --kid "$K2" --hmac "$H2" --domains lego2.test.internal run
-expect_rc 1 lego_run --path lego3 --eab --kid "$K1" --hmac "$H1" --domains lego3.test.internal run
+expect_rc 0 lego_run --path lego1 --eab --kid "$K2" --hmac="$H2" --domains lego1.test.internal run
+expect_rc 0 lego_run --path lego2 --eab --kid "$K2" --hmac="$H2" --domains lego2.test.internal run
+expect_rc 1 lego_run --path lego3 --eab --kid "$K1" --hmac="$H1" --domains lego3.test.internal run
 expect_grep 'single-use and is spent' "$WORK/err"
 # A wrong MAC and an unknown key id.
-expect_rc 1 lego_run --path lego4 --eab --kid "$K3" --hmac "$H2" --domains lego4.test.internal run
+expect_rc 1 lego_run --path lego4 --eab --kid "$K3" --hmac="$H2" --domains lego4.test.internal run
 expect_grep 'MAC does not verify' "$WORK/err"
-expect_rc 1 lego_run --path lego5 --eab --kid kid-nosuch --hmac "$H2" --domains lego5.test.internal run
+expect_rc 1 lego_run --path lego5 --eab --kid kid-nosuch --hmac="$H2" --domains lego5.test.internal run
 expect_grep 'unknown EAB key id' "$WORK/err"
 # An expired key.
 expect_rc 0 eab create --binding lab --expires 1s --json; cp "$WORK/out" k4.json
 sleep 2
-expect_rc 1 lego_run --path lego6 --eab --kid "$(field k4.json kid)" --hmac "$(field k4.json hmac_key)" --domains lego6.test.internal run
+expect_rc 1 lego_run --path lego6 --eab --kid "$(field k4.json kid)" --hmac="$(field k4.json hmac_key)" --domains lego6.test.internal run
 expect_grep 'expired' "$WORK/err"
 # pkictl's own client, then revocation of that key stops further accounts.
 printf '%s\n' "$H3" >h3.txt

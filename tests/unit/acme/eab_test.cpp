@@ -1,0 +1,21 @@
+// EAB keys: minted keys never print as "-…" (certbot and lego would read them as options), and
+// sealed keys open only with their key id.
+#include <gtest/gtest.h>
+
+#include "core/acme/eab.hpp"
+
+using namespace pkictl;
+
+TEST(Eab, MintedKeysAreSafeOnACommandLineAndSealedToTheirId) {
+  auto sealing = *acme::eab_sealing_key(Secret("eab unit test"));
+  for (int i = 0; i < 400; ++i) {  // ~6 would start with '-' without the redraw
+    auto k = acme::mint_eab_key(sealing, "team", std::nullopt, false, TimePoint(Seconds(1'800'000'000)));
+    ASSERT_TRUE(k);
+    ASSERT_NE(k->hmac_b64u.front(), '-') << k->hmac_b64u;
+    ASSERT_EQ(k->key.kid.rfind("kid-", 0), 0u);
+    if (i == 0) {
+      EXPECT_TRUE(acme::unseal(sealing, k->key.sealed_hmac, k->key.kid));
+      EXPECT_FALSE(acme::unseal(sealing, k->key.sealed_hmac, "kid-other"));
+    }
+  }
+}
