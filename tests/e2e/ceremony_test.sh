@@ -9,6 +9,7 @@ source "$(dirname "$0")/lib.sh"
 echo 'ceremony passphrase' >pass; chmod 600 pass
 "$PKICTL" intermediate csr --subject "CN=Ceremony Issuing CA,O=pkictl tests" --out issuing --passphrase-file pass >/dev/null
 "$PKICTL" intermediate csr --subject "CN=Old Issuing CA,O=pkictl tests" --out old --passphrase-file pass >/dev/null
+"$PKICTL" root init --subject "CN=Next Root,O=pkictl tests" --out next --passphrase-file pass >/dev/null
 cat >plan.toml <<'TOML'
 [ceremony]
 name = "Test Root 2026"
@@ -41,6 +42,13 @@ out = "old/intermediate.crt"
 validity = "1y"
 
 [[step]]
+action = "cross_sign"
+root = "root"
+subject = "next/root.crt"
+out = "next-by-root.crt"
+validity = "2y"
+
+[[step]]
 action = "backup_key"
 root = "root"
 shares = 5
@@ -49,7 +57,7 @@ out = "shares"
 TOML
 # --- check and dry-run touch nothing.
 expect_rc 0 "$PKICTL" ceremony check plan.toml
-expect_grep '4 steps, ready \(Test Root 2026\)' "$WORK/out"
+expect_grep '5 steps, ready \(Test Root 2026\)' "$WORK/out"
 expect_rc 0 "$PKICTL" ceremony run --dry-run plan.toml
 expect_grep 'step 2: intermediate_sign' "$WORK/out"
 expect_grep 'writes .*shares/share-5.txt' "$WORK/out"
@@ -88,17 +96,21 @@ reason = "superseded"
 [[step]]
 action = "root_crl"
 root = "root"
-out = "root.crl"
+out = "root.crl.pem"
 next_update = "30d"
 TOML
 printf 'y\ny\n' | "$PKICTL" ceremony run --passphrase-file pass plan2.toml >run2.out 2>&1 || { cat run2.out; fail "ceremony 2"; }
 grep -q 'proceed with step 2?' run2.out || fail "steps were not confirmed"; ok
-grep -qi "$SERIAL" <(openssl crl -in root.crl -inform DER -noout -text) || fail "the CRL does not list the revoked intermediate"; ok
+grep -qi "$SERIAL" <(openssl crl -in root.crl.pem -noout -text) || fail "the CRL does not list the revoked intermediate"; ok
+# openssl with CRL checking: the revoked intermediate fails, the other verifies; the cross-certificate chains to the root.
+openssl verify -crl_check -CAfile root/root.crt -CRLfile root.crl.pem issuing/intermediate.crt >/dev/null || fail "issuing CA fails -crl_check"; ok
+grep -q 'certificate revoked' <(openssl verify -crl_check -CAfile root/root.crt -CRLfile root.crl.pem old/intermediate.crt 2>&1) || fail "the revoked intermediate still verifies"; ok
+openssl verify -CAfile root/root.crt next-by-root.crt >/dev/null || fail "the cross-certificate does not verify"; ok
 printf 'n\n' | "$PKICTL" ceremony run --passphrase-file pass plan2.toml >run3.out 2>&1 && fail "a refused confirmation must stop"; ok
 
 # --- Verify transcripts; tampering is found.
 expect_rc 0 "$PKICTL" ceremony verify transcript.jsonl --root root/root.crt
-expect_grep '^ok: Test Root 2026, 4 steps, signed by key [0-9a-f]{64}' "$WORK/out"
+expect_grep '^ok: Test Root 2026, 5 steps, signed by key [0-9a-f]{64}' "$WORK/out"
 expect_rc 0 "$PKICTL" ceremony verify transcript2.jsonl --root root/root.crt
 cp issuing/intermediate.crt keep.crt; echo tampered >>issuing/intermediate.crt
 expect_rc 1 "$PKICTL" ceremony verify transcript.jsonl
