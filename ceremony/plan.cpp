@@ -5,6 +5,7 @@
 
 #include "ceremony/shamir.hpp"
 #include "core/ca/offline_ca.hpp"
+#include "core/ca/pkcs11.hpp"
 #include "core/config/toml_loader.hpp"
 #include "core/crypto/digest.hpp"
 #include "core/lint/certificate_lint.hpp"
@@ -28,7 +29,7 @@ struct ParamSpec {
 const std::map<std::string, std::vector<ParamSpec>>& actions() {
   static const std::map<std::string, std::vector<ParamSpec>> a = {
       {"root_init", {{"subject", ParamSpec::Str, true, ""}, {"key_type", ParamSpec::Str, false, "ec-p384"}, {"validity", ParamSpec::Dur, false, "20y"},
-                     {"path_len", ParamSpec::Int, false, ""}, {"out", ParamSpec::Path, true, ""}}},
+                     {"path_len", ParamSpec::Int, false, ""}, {"out", ParamSpec::Path, true, ""}, {"key_uri", ParamSpec::Str, false, ""}}},
       {"intermediate_csr", {{"subject", ParamSpec::Str, true, ""}, {"key_type", ParamSpec::Str, false, "ec-p256"}, {"out", ParamSpec::Path, true, ""},
                             {"name", ParamSpec::Str, false, "intermediate"}}},
       {"intermediate_sign", {{"root", ParamSpec::Path, true, ""}, {"csr", ParamSpec::Path, true, ""}, {"out", ParamSpec::Path, true, ""},
@@ -62,20 +63,21 @@ void declare_files(Step& s) {
   const auto& p = s.params;
   auto path = [&](const char* k) { return fs::path(p[k].get<std::string>()); };
   if (s.action == "root_init") {
-    s.outputs = {path("out") / ca::root_key_file, path("out") / ca::root_cert_file, path("out") / ca::root_record_file};
+    s.outputs = {path("out") / (p.contains("key_uri") ? ca::root_key_uri_file : ca::root_key_file), path("out") / ca::root_cert_file,
+                 path("out") / ca::root_record_file};
   } else if (s.action == "intermediate_csr") {
     const std::string n = p["name"];
     s.outputs = {path("out") / (n + ".key"), path("out") / (n + ".csr")};
   } else if (s.action == "intermediate_sign") {
-    s.inputs = {path("root") / ca::root_key_file, path("root") / ca::root_cert_file, path("csr")};
+    s.inputs = {path("root") / ca::root_cert_file, path("csr")};
     s.outputs = {path("out")};
   } else if (s.action == "cross_sign") {
-    s.inputs = {path("root") / ca::root_key_file, path("root") / ca::root_cert_file, path("subject")};
+    s.inputs = {path("root") / ca::root_cert_file, path("subject")};
     s.outputs = {path("out")};
   } else if (s.action == "revoke_intermediate") {
     s.inputs = {path("root") / ca::root_cert_file};
   } else if (s.action == "root_crl") {
-    s.inputs = {path("root") / ca::root_key_file, path("root") / ca::root_cert_file};
+    s.inputs = {path("root") / ca::root_cert_file};
     s.outputs = {path("out")};
   } else if (s.action == "backup_key") {
     s.inputs = {path("root") / ca::root_key_file, path("root") / ca::root_cert_file};
@@ -171,6 +173,10 @@ std::vector<std::string> check_plan(const Plan& plan, const Clock& clock) {
   std::error_code ec;
   for (const auto& s : plan.steps) {
     const auto& p = s.params;
+    if (s.action == "backup_key" && fs::exists(fs::path(p["root"].get<std::string>()) / ca::root_key_uri_file, ec)) {
+      say(s, "the root key is in a PKCS#11 token and cannot leave it; back up the token instead");
+      continue;
+    }
     for (const auto& in : s.inputs)
       if (!made.count(in) && !fs::exists(in, ec)) say(s, "needs " + in.string() + ", which neither exists nor is made by an earlier step");
     for (const auto& out : s.outputs) {
@@ -190,6 +196,8 @@ std::vector<std::string> check_plan(const Plan& plan, const Clock& clock) {
       if (auto r = ra::parse_revocation_reason(p["reason"].get<std::string>()); !r) say(s, r.error().detail);
       if (auto h = util::from_hex(p["serial"].get<std::string>()); !h) say(s, "serial is not hexadecimal");
     }
+    if (p.contains("key_uri"))
+      if (auto u = ca::Pkcs11Uri::parse(p["key_uri"].get<std::string>()); !u) say(s, "key_uri: " + u.error().detail);
     if (s.action == "backup_key" && (p["threshold"].get<int>() < 2 || p["threshold"].get<int>() > p["shares"].get<int>() || p["shares"].get<int>() > 255))
       say(s, "needs 2 <= threshold <= shares <= 255");
     if (s.action == "root_init" && problems.empty()) {
@@ -211,8 +219,8 @@ std::vector<std::string> check_plan(const Plan& plan, const Clock& clock) {
       }
     }
   }
-  if (!made.count(plan.sign_with / ca::root_key_file) && !fs::exists(plan.sign_with / ca::root_key_file, ec))
-    problems.push_back(plan.file.string() + ": sign_with " + plan.sign_with.string() + " has no root key and no step makes one");
+  if (!made.count(plan.sign_with / ca::root_cert_file) && !fs::exists(plan.sign_with / ca::root_cert_file, ec))
+    problems.push_back(plan.file.string() + ": sign_with " + plan.sign_with.string() + " has no root and no step makes one");
   if (fs::exists(plan.transcript, ec)) problems.push_back(plan.file.string() + ": the transcript " + plan.transcript.string() + " exists already");
   return problems;
 }
@@ -241,6 +249,7 @@ Result<void> run_plan(const Plan& plan, const Secret& pass, const Clock& clock, 
       rp.validity = dur(p["validity"]);
       if (p.contains("path_len")) rp.path_len = p["path_len"].get<int>();
       rp.out_dir = path("out");
+      if (p.contains("key_uri")) rp.key_uri = p["key_uri"];
       PKI_TRY_ASSIGN(auto r, ca::root_init(rp, pass, clock));
       written = r.files;
       if (hooks.say) hooks.say("root certificate SHA-256: " + util::to_hex(r.certificate.fingerprint(), ':', true));
@@ -274,6 +283,9 @@ Result<void> run_plan(const Plan& plan, const Secret& pass, const Clock& clock, 
       PKI_TRY_ASSIGN(auto f, ca::root_crl({path("root"), path("out"), dur(p["next_update"]), false}, pass, clock));
       written = {f};
     } else if (s.action == "backup_key") {
+      std::error_code ec;
+      if (fs::exists(path("root") / ca::root_key_uri_file, ec))
+        return fail(ErrorKind::InvalidArgument, "step " + std::to_string(s.number) + ": the root key is in a PKCS#11 token and cannot leave it; back up the token instead");
       PKI_TRY_ASSIGN(auto key, ca::load_private_key(path("root") / ca::root_key_file, pass));
       PKI_TRY_ASSIGN(auto pem, key.to_unencrypted_pem());
       const Secret secret(std::move(pem));
@@ -296,13 +308,13 @@ Result<void> run_plan(const Plan& plan, const Secret& pass, const Clock& clock, 
     record({{"step", s.number}, {"action", s.action}, {"time", util::format_time(clock.now())}, {"params", p}, {"inputs", inputs}, {"outputs", outputs}});
   }
   // Sign: the transcript's bytes, with the root key named by sign_with.
-  PKI_TRY_ASSIGN(auto signer, ca::load_private_key(plan.sign_with / ca::root_key_file, pass));
-  const auto pub = signer.public_key();
+  PKI_TRY_ASSIGN(auto signer, ca::open_root_signer(plan.sign_with, pass));
+  const auto pub = signer->public_key();
   record({{"finished", util::format_time(clock.now())}, {"signer", fs::relative(plan.sign_with, base).string()},
           {"signer_public_key", pub.to_pem()}, {"signer_spki_sha256", util::to_hex(pub.fingerprint())}});
   transcript.close();
   PKI_TRY_ASSIGN(auto bytes, util::read_file(plan.transcript));
-  PKI_TRY_ASSIGN(auto sig, signer.sign(bytes));
+  PKI_TRY_ASSIGN(auto sig, signer->sign(bytes));
   PKI_TRY(util::write_file_atomic(plan.transcript.string() + ".sig", util::base64url_encode(sig) + "\n"));
   if (hooks.say) hooks.say("transcript signed: " + plan.transcript.string() + ".sig (signer key SHA-256 " + util::to_hex(pub.fingerprint()) + ")");
   return {};

@@ -14,11 +14,12 @@ struct RootInitOptions {
   std::string subject, key_type = "ec-p384", validity = "20y", out;
   int path_len = -1;
   bool force = false, json = false;
+  std::string key_uri;
   PassphraseOptions pass;
 };
 
 int run_root_init(Context& ctx, const RootInitOptions& o) {
-  auto pass = obtain_passphrase(o.pass, "Passphrase for the new root key", true);
+  auto pass = obtain_passphrase(o.pass, o.key_uri.empty() ? "Passphrase for the new root key" : "PIN of the token", o.key_uri.empty());
   if (!pass) return report(ctx, pass.error());
   ca::RootInitParams p;
   p.subject = o.subject;
@@ -27,6 +28,7 @@ int run_root_init(Context& ctx, const RootInitOptions& o) {
   if (o.path_len >= 0) p.path_len = o.path_len;
   p.out_dir = o.out;
   p.force = o.force;
+  p.key_uri = o.key_uri;
   auto r = ca::root_init(p, *pass, ctx.clock);
   if (!r) return report(ctx, r.error());
   const auto fp = crypto::fingerprint_text(r->certificate.fingerprint());
@@ -112,7 +114,9 @@ void register_root(CLI::App& app, Context& ctx) {
   init->add_option("--out", o->out, "Directory for root.crt, root.key (0600) and root.json")->required();
   init->add_flag("--force", o->force, "Replace existing files");
   init->add_flag("--json", o->json, "Print the result as JSON");
-  add_passphrase_options(*init, o->pass, "the new root key");
+  init->add_option("--key-uri", o->key_uri, "Generate the key in a PKCS#11 token instead (RFC 7512 pkcs11:token=…;object=…); "
+                                            "the passphrase options then give the token PIN");
+  add_passphrase_options(*init, o->pass, "the new root key (or the token PIN with --key-uri)");
   init->footer(
       "EXAMPLES:\n"
       "  pkictl root init --subject \"CN=Example Root CA,O=Example\" --key-type ec-p384 \\\n"

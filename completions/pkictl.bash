@@ -69,6 +69,7 @@ _pkictl() {
     "/root/init")
       case "$prev" in
         --key-type) COMPREPLY=($(compgen -W "ec-p256 ec-p384 ed25519 rsa-2048 rsa-3072 rsa-4096" -- "$cur")); return 0 ;;
+        --key-uri) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --out) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --passphrase-env) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --passphrase-file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
@@ -76,7 +77,7 @@ _pkictl() {
         --subject) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --validity) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
       esac
-      COMPREPLY=($(compgen -W "--help -h --subject --key-type --validity --pathlen --out --force --json --passphrase-file --passphrase-env" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "--help -h --subject --key-type --validity --pathlen --out --force --json --key-uri --passphrase-file --passphrase-env" -- "$cur")) ;;
     "/root/revoke")
       case "$prev" in
         --reason) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;

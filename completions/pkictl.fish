@@ -137,6 +137,7 @@ complete -c pkictl -n 'test (__pkictl_path) = "/root/init"' -l pathlen -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/root/init"' -l out -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/root/init"' -l force
 complete -c pkictl -n 'test (__pkictl_path) = "/root/init"' -l json
+complete -c pkictl -n 'test (__pkictl_path) = "/root/init"' -l key-uri -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/root/init"' -l passphrase-file -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/root/init"' -l passphrase-env -r -F
 complete -c pkictl -n 'test (__pkictl_path) = "/root/revoke"' -l help

@@ -1,5 +1,7 @@
 #include "core/ca/offline_ca.hpp"
 
+#include "core/ca/pkcs11.hpp"
+
 #include <openssl/pem.h>
 
 #include "core/x509/crl.hpp"
@@ -108,6 +110,25 @@ Result<std::vector<x509::NameSubtree>> subtrees(const std::vector<std::string>& 
 
 }  // namespace
 
+Result<std::unique_ptr<Signer>> open_root_signer(const fs::path& root_dir, const Secret& passphrase) {
+  PKI_TRY_ASSIGN(auto cert, x509::Certificate::load((root_dir / root_cert_file).string()));
+  std::unique_ptr<Signer> signer;
+  std::string where = (root_dir / root_key_file).string();
+  std::error_code ec;
+  if (fs::exists(root_dir / root_key_uri_file, ec)) {
+    PKI_TRY_ASSIGN(auto text, util::read_file(root_dir / root_key_uri_file));
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    PKI_TRY_ASSIGN(auto uri, Pkcs11Uri::parse(text));
+    PKI_TRY_ASSIGN(signer, open_pkcs11_signer(uri, passphrase));
+    where = text;
+  } else {
+    PKI_TRY_ASSIGN(auto key, load_private_key(root_dir / root_key_file, passphrase));
+    signer = std::make_unique<KeySigner>(std::move(key));
+  }
+  if (!signer->public_key().equals(cert.public_key())) return fail(ErrorKind::Crypto, where + " is not the key of " + (root_dir / root_cert_file).string());
+  return signer;
+}
+
 Result<crypto::PrivateKey> load_private_key(const fs::path& path, const Secret& passphrase) {
   PKI_TRY_ASSIGN(auto pem, util::read_file(path));
   auto key = crypto::PrivateKey::from_pem(pem, &passphrase);
@@ -124,22 +145,38 @@ Result<RootInitResult> root_init(const RootInitParams& p, const Secret& passphra
   PKI_TRY(refuse_existing({key_path, cert_path, record_path}, p.force));
   PKI_TRY(util::ensure_directory(p.out_dir, 0700));
 
-  PKI_TRY_ASSIGN(auto key, crypto::PrivateKey::generate(p.key_type));
-  PKI_TRY_ASSIGN(auto key_pem, key.to_encrypted_pem(passphrase));
   x509::CertificateSpec spec;
   spec.subject_der = subject_der;
   spec.basic_constraints = x509::BasicConstraints{true, p.path_len};
   spec.key_usage = x509::KeyCertSign | x509::CrlSign;
   spec.not_before = clock.now();
   spec.not_after = spec.not_before + p.validity;
-  KeySigner signer(std::move(key));
   LedgerSerialRegistry serials(p.out_dir / ledger_file);
-  PKI_TRY_ASSIGN(auto cert, Issuer::self_sign(spec, signer, serials));
+  std::unique_ptr<Signer> signer;
+  std::string key_pem;  // file keys only: the encrypted PKCS#8
+  if (!p.key_uri.empty()) {
+    // The key is made on the token and never leaves it; the directory records where it is.
+    PKI_TRY_ASSIGN(auto uri, Pkcs11Uri::parse(p.key_uri));
+    PKI_TRY(refuse_existing({p.out_dir / root_key_uri_file}, p.force));
+    PKI_TRY(pkcs11_generate_key(uri, p.key_type, passphrase));
+    PKI_TRY_ASSIGN(signer, open_pkcs11_signer(uri, passphrase));
+  } else {
+    PKI_TRY_ASSIGN(auto key, crypto::PrivateKey::generate(p.key_type));
+    PKI_TRY_ASSIGN(key_pem, key.to_encrypted_pem(passphrase));
+    signer = std::make_unique<KeySigner>(std::move(key));
+  }
+  PKI_TRY_ASSIGN(auto cert, Issuer::self_sign(spec, *signer, serials));
 
   RootInitResult out{cert, {}};
   // The key first: a root certificate without its key would be useless.
-  PKI_TRY_ASSIGN(auto kf, write_output(key_path, key_pem, key_file_mode, p.force));
-  out.files.push_back(kf);
+  if (p.key_uri.empty()) {
+    PKI_TRY_ASSIGN(auto kf, write_output(key_path, key_pem, key_file_mode, p.force));
+    out.files.push_back(kf);
+  } else {
+    PKI_TRY_ASSIGN(auto uri, Pkcs11Uri::parse(p.key_uri));
+    PKI_TRY_ASSIGN(auto kf, write_output(p.out_dir / root_key_uri_file, uri.str() + "\n", public_file_mode, p.force));
+    out.files.push_back(kf);
+  }
   PKI_TRY_ASSIGN(auto cf, write_output(cert_path, cert.pem(), public_file_mode, p.force));
   out.files.push_back(cf);
   const json record = {
@@ -150,7 +187,8 @@ Result<RootInitResult> root_init(const RootInitParams& p, const Secret& passphra
        {{"subject", p.subject},
         {"key_type", crypto::to_string(p.key_type)},
         {"validity", util::format_duration(p.validity)},
-        {"path_len", p.path_len ? json(*p.path_len) : json(nullptr)}}},
+        {"path_len", p.path_len ? json(*p.path_len) : json(nullptr)},
+        {"key", p.key_uri.empty() ? std::string("root.key (encrypted PKCS#8)") : p.key_uri}}},
       {"certificate", certificate_record(cert)},
       {"files", files_record(out.files)},
   };
@@ -226,9 +264,8 @@ Result<SignResult> intermediate_sign(const SignParams& p, const Secret& root_pas
   }
   PKI_TRY(refuse_existing({p.out, fs::path(p.out.string() + ".json")}, p.force));
   // Step 4: decrypt the root key and sign.
-  PKI_TRY_ASSIGN(auto root_key, load_private_key(p.root_dir / root_key_file, root_passphrase));
-  KeySigner signer(std::move(root_key));
-  Issuer issuer(root_cert, signer);
+  PKI_TRY_ASSIGN(auto signer, open_root_signer(p.root_dir, root_passphrase));
+  Issuer issuer(root_cert, *signer);
   if (!issuer.key_matches())
     return fail(ErrorKind::Crypto, "root.key does not belong to root.crt in " + p.root_dir.string());
   LedgerSerialRegistry serials(p.root_dir / ledger_file);
@@ -281,15 +318,15 @@ Result<std::vector<json>> read_ledger(const fs::path& root_dir) {
 
 struct LoadedRoot {
   x509::Certificate cert;
-  KeySigner signer;
+  std::unique_ptr<Signer> key;
+  const Signer& signer() const { return *key; }
 };
 
 Result<LoadedRoot> load_root(const fs::path& root_dir, const Secret& passphrase, const Clock& clock) {
   PKI_TRY_ASSIGN(auto cert, x509::Certificate::load((root_dir / root_cert_file).string()));
-  PKI_TRY_ASSIGN(auto key, load_private_key(root_dir / root_key_file, passphrase));
-  if (!key.public_key().equals(cert.public_key())) return fail(ErrorKind::Crypto, (root_dir / root_key_file).string() + " is not the key of root.crt");
+  PKI_TRY_ASSIGN(auto signer, open_root_signer(root_dir, passphrase));
   if (clock.now() > cert.not_after()) return fail(ErrorKind::InvalidArgument, "the root expired on " + util::format_time(cert.not_after()));
-  return LoadedRoot{std::move(cert), KeySigner(std::move(key))};
+  return LoadedRoot{std::move(cert), std::move(signer)};
 }
 
 }  // namespace
@@ -321,7 +358,7 @@ Result<WrittenFile> root_crl(const CrlParams& p, const Secret& passphrase, const
       spec.revoked.push_back({e.value("serial", ""), at ? *at : spec.this_update, e.value("reason", 0)});
     }
   }
-  PKI_TRY_ASSIGN(auto der, x509::make_crl(root.cert, root.signer, spec));
+  PKI_TRY_ASSIGN(auto der, x509::make_crl(root.cert, root.signer(), spec));
   std::string data = der;
   if (p.out.extension() == ".pem") {
     ossl::Ptr<BIO> bio(BIO_new(BIO_s_mem()));
@@ -346,7 +383,7 @@ Result<SignResult> root_cross_sign(const CrossSignParams& p, const Secret& passp
   spec.key_usage = x509::KeyCertSign | x509::CrlSign;
   spec.not_before = std::max(clock.now(), root.cert.not_before());
   spec.not_after = std::min(spec.not_before + p.validity, root.cert.not_after());
-  Issuer issuer(root.cert, root.signer);
+  Issuer issuer(root.cert, root.signer());
   LedgerSerialRegistry serials(p.root_dir / ledger_file);
   PKI_TRY_ASSIGN(auto cert, issuer.issue(spec, other.public_key(), serials));
   SignResult out{cert, {}};

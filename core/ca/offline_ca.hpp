@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
+#include "core/ca/signer.hpp"
 #include "core/crypto/key.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/result.hpp"
@@ -19,6 +22,8 @@ inline constexpr const char* root_cert_file = "root.crt";
 inline constexpr const char* root_key_file = "root.key";
 inline constexpr const char* root_record_file = "root.json";
 inline constexpr const char* ledger_file = "ledger.jsonl";
+/** For a root whose key lives in a PKCS#11 token: its RFC 7512 URI (instead of root.key). */
+inline constexpr const char* root_key_uri_file = "root.key-uri";
 
 struct RootInitParams {
   std::string subject;
@@ -27,6 +32,7 @@ struct RootInitParams {
   std::optional<int> path_len;
   std::filesystem::path out_dir;
   bool force = false;
+  std::string key_uri;  // pkcs11:…: generate the key on that token (the passphrase is its PIN)
 };
 
 struct WrittenFile {
@@ -118,6 +124,10 @@ struct RotateParams {
  * (intermediate-under-new.crt). Returns the files written. */
 [[nodiscard]] Result<std::vector<WrittenFile>> root_rotate(const RotateParams& p, const Secret& old_passphrase,
                                                            const Secret& new_passphrase, const Clock& clock);
+
+/** The signer of a root directory: its encrypted root.key, or the token key root.key-uri names
+ * (the passphrase is then the token PIN). Checks it is the key of root.crt. */
+[[nodiscard]] Result<std::unique_ptr<Signer>> open_root_signer(const std::filesystem::path& root_dir, const Secret& passphrase);
 
 /** Loads and decrypts a key file. Errors: NotFound, BadPassphrase, Malformed. */
 [[nodiscard]] Result<crypto::PrivateKey> load_private_key(const std::filesystem::path& path, const Secret& passphrase);

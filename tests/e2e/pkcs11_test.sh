@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Root keys in a PKCS#11 token (SoftHSM2 from Debian): `root init --key-uri` generates the key on
+# the token (no root.key is ever written), and the same ceremony plan as for file keys runs against
+# it — name-constrained intermediate, second intermediate, cross-sign, revocation, root CRL — with
+# `openssl verify -crl_check` on the results and a transcript signed on the token. A wrong PIN, an
+# unknown token, a duplicate label and a key backup of a token key are refused with the reason.
+source "$(dirname "$0")/lib.sh"
+command -v softhsm2-util >/dev/null || fail "softhsm2 is not installed (scripts/deps.sh installs it)"
+mkdir tokens
+printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$WORK" >softhsm2.conf
+export SOFTHSM2_CONF=$WORK/softhsm2.conf
+softhsm2-util --init-token --free --label "Ceremony Token" --pin 2468 --so-pin 13579 >/dev/null || fail "cannot make a SoftHSM2 token"
+echo 2468 >pin; chmod 600 pin
+echo 'issuing passphrase' >pass; chmod 600 pass
+URI='pkcs11:token=Ceremony%20Token;object=root-2026'
+
+# --- root init on the token.
+expect_rc 0 "$PKICTL" root init --subject "CN=Token Root,O=pkictl tests" --key-type ec-p256 --validity 5y --out root --key-uri "$URI" --passphrase-file pin
+[ ! -e root/root.key ] && [ -s root/root.key-uri ] || fail "a token root must leave root.key-uri and no root.key"; ok
+grep -q 'object=root-2026' root/root.key-uri || fail "root.key-uri does not name the key"; ok
+openssl verify -CAfile root/root.crt root/root.crt >/dev/null || fail "the token-signed root does not verify"; ok
+# Refusals.
+echo 1111 >badpin; chmod 600 badpin
+expect_rc 1 "$PKICTL" root init --subject "CN=X" --out r2 --key-uri 'pkcs11:token=Ceremony%20Token;object=root-2026' --passphrase-file pin
+expect_grep 'already has a key labelled "root-2026"' "$WORK/err"
+expect_rc 1 "$PKICTL" root init --subject "CN=X" --out r3 --key-uri 'pkcs11:token=Nope;object=k' --passphrase-file pin
+expect_grep 'no PKCS#11 token labelled "Nope"' "$WORK/err"
+expect_rc 1 "$PKICTL" root init --subject "CN=X" --out r4 --key-uri 'pkcs11:token=Ceremony%20Token;object=k2' --passphrase-file badpin
+expect_grep 'refused the PIN' "$WORK/err"
+one_line_error
+expect_rc 1 "$PKICTL" root init --subject "CN=X" --out r5 --key-uri 'pkcs11:token=Ceremony%20Token;object=k3?pin-value=2468' --passphrase-file pin
+expect_grep 'put no PIN in the URI' "$WORK/err"
+
+# --- A ceremony against the token root.
+"$PKICTL" intermediate csr --subject "CN=Token Issuing CA,O=pkictl tests" --out issuing --passphrase-file pass >/dev/null
+"$PKICTL" intermediate csr --subject "CN=Token Old CA,O=pkictl tests" --out old --passphrase-file pass >/dev/null
+"$PKICTL" root init --subject "CN=Next Root,O=pkictl tests" --out next --passphrase-file pass >/dev/null
+cat >plan.toml <<'TOML'
+[ceremony]
+name = "Token ceremony"
+operators = ["Alice"]
+transcript = "transcript.jsonl"
+sign_with = "root"
+
+[[step]]
+action = "intermediate_sign"
+root = "root"
+csr = "issuing/intermediate.csr"
+out = "issuing/intermediate.crt"
+validity = "2y"
+permit_dns = [".corp.internal"]
+
+[[step]]
+action = "intermediate_sign"
+root = "root"
+csr = "old/intermediate.csr"
+out = "old/intermediate.crt"
+validity = "1y"
+
+[[step]]
+action = "cross_sign"
+root = "root"
+subject = "next/root.crt"
+out = "next-by-root.crt"
+validity = "2y"
+TOML
+expect_rc 0 "$PKICTL" ceremony check plan.toml
+expect_rc 0 "$PKICTL" ceremony run --yes --passphrase-file pin plan.toml
+SERIAL=$(openssl x509 -in old/intermediate.crt -noout -serial | cut -d= -f2)
+cat >plan2.toml <<TOML
+[ceremony]
+name = "Token revocation"
+operators = ["Alice"]
+transcript = "transcript2.jsonl"
+sign_with = "root"
+[[step]]
+action = "revoke_intermediate"
+root = "root"
+serial = "$SERIAL"
+reason = "superseded"
+[[step]]
+action = "root_crl"
+root = "root"
+out = "root.crl.pem"
+TOML
+cat >plan3.toml <<'TOML'
+[ceremony]
+name = "Token backup"
+operators = ["Alice"]
+transcript = "transcript3.jsonl"
+sign_with = "root"
+[[step]]
+action = "backup_key"
+root = "root"
+shares = 3
+threshold = 2
+out = "shares"
+TOML
+expect_rc 1 "$PKICTL" ceremony run --yes --passphrase-file pin plan3.toml
+expect_grep 'in a PKCS#11 token and cannot leave it' "$WORK/err"
+expect_rc 0 "$PKICTL" ceremony run --yes --passphrase-file pin plan2.toml
+openssl verify -crl_check -CAfile root/root.crt -CRLfile root.crl.pem issuing/intermediate.crt >/dev/null || fail "issuing CA fails -crl_check"; ok
+grep -q 'certificate revoked' <(openssl verify -crl_check -CAfile root/root.crt -CRLfile root.crl.pem old/intermediate.crt 2>&1) || fail "the revoked CA still verifies"; ok
+grep -q 'DNS:.corp.internal' <(openssl x509 -in issuing/intermediate.crt -noout -ext nameConstraints) || fail "name constraints"; ok
+openssl verify -CAfile root/root.crt next-by-root.crt >/dev/null || fail "cross-certificate"; ok
+expect_rc 0 "$PKICTL" ceremony verify transcript.jsonl --root root/root.crt
+expect_rc 0 "$PKICTL" ceremony verify transcript2.jsonl --root root/root.crt
+echo x >>next-by-root.crt
+expect_rc 1 "$PKICTL" ceremony verify transcript.jsonl --root root/root.crt
+expect_grep 'next-by-root.crt changed since the ceremony' "$WORK/err"
+finish
