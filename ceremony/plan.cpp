@@ -56,6 +56,7 @@ json hashed(const fs::path& p, const fs::path& base) {
 }
 
 Seconds dur(const json& v) { return *util::parse_duration(v.get<std::string>()); }
+fs::path path_of(const json& params, const char* key) { return fs::path(params[key].get<std::string>()); }
 std::vector<std::string> list(const json& v) { return v.is_array() ? v.get<std::vector<std::string>>() : std::vector<std::string>{}; }
 
 /** Inputs each step reads and outputs it writes (for check and the transcript). */
@@ -200,6 +201,38 @@ std::vector<std::string> check_plan(const Plan& plan, const Clock& clock) {
       if (auto u = ca::Pkcs11Uri::parse(p["key_uri"].get<std::string>()); !u) say(s, "key_uri: " + u.error().detail);
     if (s.action == "backup_key" && (p["threshold"].get<int>() < 2 || p["threshold"].get<int>() > p["shares"].get<int>() || p["shares"].get<int>() > 255))
       say(s, "needs 2 <= threshold <= shares <= 255");
+    if (s.action == "intermediate_sign" && problems.empty() && fs::exists(path_of(p, "csr"), ec) && !made.count(path_of(p, "csr"))) {
+      // Sign the CSR with a throwaway root of ample validity and lint what comes out: the
+      // extensions, constraints and key this step would certify.
+      char tmpl[] = "/tmp/pkictl-ceremony-check-XXXXXX";
+      if (const char* d = mkdtemp(tmpl)) {
+        const Secret scratch("throwaway");
+        ca::RootInitParams rp;
+        rp.subject = "CN=pkictl ceremony check";
+        rp.key_type = crypto::KeyType::EcP256;
+        rp.validity = dur(p["validity"]) + Seconds(2 * 86400);
+        rp.path_len = p["path_len"].get<int>() + 1;
+        rp.out_dir = fs::path(d) / "root";
+        ca::SignParams sp;
+        sp.root_dir = rp.out_dir;
+        sp.csr_path = path_of(p, "csr");
+        sp.out = fs::path(d) / "intermediate.crt";
+        sp.validity = dur(p["validity"]);
+        sp.path_len = p["path_len"];
+        sp.permit_dns = list(p["permit_dns"]);
+        sp.permit_ip = list(p["permit_ip"]);
+        sp.exclude_dns = list(p["exclude_dns"]);
+        sp.exclude_ip = list(p["exclude_ip"]);
+        sp.crl_urls = list(p["crl_urls"]);
+        auto root = ca::root_init(rp, scratch, clock);
+        auto r = root ? ca::intermediate_sign(sp, scratch, clock) : Result<ca::SignResult>(fail(root.error()));
+        if (!r) say(s, "the intermediate cannot be made: " + r.error().detail);
+        else
+          for (const auto& f : lint::lint_certificate(r->certificate, {&root->certificate}))
+            if (f.severity == lint::Finding::Severity::Error) say(s, "lint " + f.id + ": " + f.message);
+        fs::remove_all(d, ec);
+      }
+    }
     if (s.action == "root_init" && problems.empty()) {
       // Build the root this step would make, with a throwaway key, and lint it.
       char tmpl[] = "/tmp/pkictl-ceremony-check-XXXXXX";
@@ -236,6 +269,8 @@ Result<void> run_plan(const Plan& plan, const Secret& pass, const Clock& clock, 
   record({{"ceremony", plan.name}, {"operators", plan.operators}, {"plan", fs::relative(plan.file, base).string()}, {"plan_sha256", plan.sha256},
           {"started", util::format_time(clock.now())}, {"pkictl", PKICTL_VERSION}});
   for (const auto& s : plan.steps) {
+    if (hooks.say)
+      for (const auto& in : s.inputs) hooks.say("step " + std::to_string(s.number) + " input " + in.string() + "  sha256 " + file_sha256(in));
     if (hooks.confirm && !hooks.confirm(s)) return fail(ErrorKind::InvalidArgument, "stopped before step " + std::to_string(s.number) + " at the operators' request");
     const auto& p = s.params;
     auto path = [&](const char* k) { return fs::path(p[k].get<std::string>()); };

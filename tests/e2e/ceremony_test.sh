@@ -68,6 +68,10 @@ expect_grep 'bad.toml:[0-9]+: step 3 \(intermediate_sign\): needs .*old/missing.
 sed 's|key_type = "ec-p384"|key_type = "dsa-512"|' plan.toml >bad2.toml
 expect_rc 1 "$PKICTL" ceremony check bad2.toml
 expect_grep 'step 1 \(root_init\)' "$WORK/err"
+openssl req -new -newkey rsa:1024 -nodes -keyout weak.key -subj /CN=weak -out weak.csr 2>/dev/null
+sed 's|old/intermediate.csr|weak.csr|' plan.toml >bad4.toml
+expect_rc 1 "$PKICTL" ceremony check bad4.toml
+expect_grep 'step 3 \(intermediate_sign\): the intermediate cannot be made: .*1024' "$WORK/err"
 sed 's|threshold = 3|threshold = 7|' plan.toml >bad3.toml
 expect_rc 1 "$PKICTL" ceremony check bad3.toml
 expect_grep 'threshold <= shares' "$WORK/err"
@@ -76,6 +80,7 @@ expect_grep 'threshold <= shares' "$WORK/err"
 expect_rc 0 "$PKICTL" ceremony run --yes --passphrase-file pass plan.toml
 expect_grep 'root certificate SHA-256: ([0-9A-F]{2}:){31}[0-9A-F]{2}' "$WORK/out"
 expect_grep 'transcript signed' "$WORK/out"
+expect_grep 'step 2 input .*issuing/intermediate.csr  sha256 [0-9a-f]{64}' "$WORK/out"
 openssl verify -CAfile root/root.crt issuing/intermediate.crt >/dev/null || fail "the issuing CA does not verify"; ok
 grep -q 'DNS:.corp.internal' <(openssl x509 -in issuing/intermediate.crt -noout -ext nameConstraints) || fail "name constraints missing"; ok
 [ "$(stat -c %a shares/share-1.txt)" = 600 ] || fail "shares must be 0600"; ok
