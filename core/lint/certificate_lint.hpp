@@ -23,6 +23,7 @@ struct Finding {
 struct Expectations {
   const x509::Certificate* issuer = nullptr;     // validity, AKI, issuer name, name constraints, signature
   bool check_signature = true;                   // false before signing (a throwaway key signed it)
+  bool key_checked = false;                      // the subject key passed policy::check_key already (the CSR's)
   std::optional<std::vector<std::string>> ext_key_usage;  // the exact set (parse_eku names)
   std::optional<unsigned> key_usage;             // the exact x509::KeyUsageBit mask
   std::optional<Seconds> max_lifetime;

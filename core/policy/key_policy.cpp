@@ -107,8 +107,11 @@ Result<void> check_key(const crypto::PublicKey& key, const KeyPolicy& policy) {
     return fail(ErrorKind::BadPublicKey, info.describe() + " keys are not supported (use EC P-256/P-384, RSA ≥2048 or Ed25519)");
   }
   // The point is on the curve, the modulus is sane: OpenSSL's public key check.
+  // The allowed curves (P-256/384/521) have cofactor 1: a point on the curve is in the prime-order
+  // group, so the quick check (on the curve, not infinity) is complete and skips the costly n·Q.
   ossl::Ptr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
-  if (!ctx || EVP_PKEY_public_check(ctx.get()) != 1) {
+  const bool prime_order_curve = info.algorithm == "EC";
+  if (!ctx || (prime_order_curve ? EVP_PKEY_public_check_quick(ctx.get()) : EVP_PKEY_public_check(ctx.get())) != 1) {
     ossl::drain_errors();
     return fail(ErrorKind::BadPublicKey, "the public key fails validation (not a valid " + info.describe() + " key)");
   }

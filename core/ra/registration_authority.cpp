@@ -639,6 +639,7 @@ Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, c
   lint::Expectations ex = lint::policy_expectations(*pol, binding, profile, lifetimes.max_lifetime);
   ex.issuer = &m_ca.issuer->certificate();
   ex.check_signature = false;
+  ex.key_checked = true;  // the CSR's key, checked in step 3 of this finalize (curve point, ROCA, Fermat, blocked list)
   auto pre_issuance = [&](const x509::Certificate& tbs) -> Result<void> {
     const auto findings = lint::lint_certificate(tbs, ex);
     for (const auto& f : findings)
