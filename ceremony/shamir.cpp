@@ -113,7 +113,8 @@ Result<Share> parse_share(std::string_view text) {
   }
   if (!magic) return fail(ErrorKind::Malformed, "not a pkictl key share");
   auto data = util::base64url_decode(b64);
-  if (!data) return fail(ErrorKind::Malformed, "share " + std::to_string(s.number) + ": its data is not base64url");
+  // A character typed wrong from paper usually still decodes; when it does not, it is the same mistake.
+  if (!data) return fail(ErrorKind::Malformed, "share " + std::to_string(s.number) + " fails its checksum: a data line was mistyped (not base64url)");
   s.data.assign(data->begin(), data->end());
   if (checksum(s) != sum) return fail(ErrorKind::Malformed, "share " + std::to_string(s.number) + " fails its checksum: a line was mistyped or changed");
   return s;

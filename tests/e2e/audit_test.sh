@@ -117,7 +117,11 @@ start_server pkictl.toml
       --http-listen "127.0.0.1:$HTTP01_PORT" --key-out "c$i.key" --cert-out "c$i.crt" >/dev/null 2>&1 || exit 0
   done ) &
 LOOP=$!
-sleep 2
+# Kill once a few issuances are stored (bounded wait), while the next one is in flight.
+for _ in $(seq 1 300); do
+  [ "$(sqlite3 data/pkictl.db "SELECT count(*) FROM certificates" 2>/dev/null || echo 0)" -ge 4 ] && break
+  sleep 0.1
+done
 kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 wait "$LOOP" 2>/dev/null || true
 [ "$(sqlite3 data/pkictl.db "SELECT count(*) FROM certificates")" -ge 3 ] || fail "too few issuances before the kill to test anything"; ok

@@ -40,10 +40,14 @@ TEST(Shamir, TextSharesRoundTripAndCatchTypos) {
   ASSERT_TRUE(back) << back.error().detail;
   EXPECT_EQ(back->data, shares[1].data);
   EXPECT_EQ(back->label, "Root 2026");
-  std::string typo = text;
-  typo[typo.find("data: ") + 7] ^= 1;
-  auto bad = ceremony::parse_share(typo);
-  ASSERT_FALSE(bad);
-  EXPECT_NE(bad.error().detail.find("checksum"), std::string::npos);
+  for (char wrong : {'A', 'B', '-'}) {  // valid and invalid base64url characters alike
+    std::string typo = text;
+    char& c = typo[typo.find("data: ") + 7];
+    if (c == wrong) continue;
+    c = wrong;
+    auto bad = ceremony::parse_share(typo);
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().detail.find("checksum"), std::string::npos) << bad.error().detail;
+  }
   EXPECT_FALSE(ceremony::parse_share("hello"));
 }
