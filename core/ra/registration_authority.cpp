@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/acme/jwk.hpp"
+#include "core/crypto/digest.hpp"
 #include "core/acme/problem.hpp"
 #include "core/lint/certificate_lint.hpp"
 #include "core/policy/key_policy.hpp"
@@ -644,7 +645,22 @@ Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, c
     const auto findings = lint::lint_certificate(tbs, ex);
     for (const auto& f : findings)
       if (f.severity == lint::Finding::Severity::Warning) m_log.warn("pre-issuance lint warning", {{"order", o.id}, {"lint", f.id}, {"message", f.message}});
-    if (!lint::has_errors(findings)) return {};
+    if (!lint::has_errors(findings)) {
+      // Record the intent before the issuing key signs: a crash between signing and storing
+      // leaves this event (serial, TBS hash) without its certificate.issued.
+      auto intent = event_for("certificate.intent", acct);
+      intent.decision = "allow";
+      intent.binding = binding.name;
+      intent.identifiers = shown(o.identifiers);
+      intent.serial = tbs.serial_hex();
+      json warnings = json::array();
+      for (const auto& f : findings) warnings.push_back(f.id);
+      intent.details = {{"order", o.id}, {"profile", profile.name}, {"tbs_sha256", util::to_hex(crypto::sha256(ossl::to_der(tbs.get(), i2d_re_X509_tbs)))},
+                        {"lint_warnings", warnings}};
+      auto recorded = m_store.append_audit(intent);
+      if (!recorded) return fail(ErrorKind::Internal, "the issuance intent could not be recorded in the audit trail: " + recorded.error().detail);
+      return {};
+    }
     for (const auto& f : findings)
       if (f.severity == lint::Finding::Severity::Error) metrics::registry().inc("pkictl_lint_failures_total", {{"lint", f.id}});
     return fail(ErrorKind::LintFailed, "pre-issuance lint refused the certificate: " + lint::error_summary(findings));

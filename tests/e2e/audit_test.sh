@@ -35,6 +35,17 @@ assert d["profile"] == "default" and d["ext_key_usage"] == ["serverAuth", "clien
 assert d["not_before"] < d["not_after"] and e["request_id"] and e["hash"] and e["prev_hash"], e
 PY
 ok
+# The intent recorded before signing names the exact TBS that was then signed.
+expect_rc 0 audit query --type certificate.intent --serial "$SERIAL" --format json
+/usr/bin/python3 - "$WORK/out" a.crt <<'PY' || fail "the issuance intent does not match the certificate's TBS"
+import hashlib, json, sys
+from cryptography import x509
+evs = [json.loads(l) for l in open(sys.argv[1])]
+assert len(evs) == 1, evs
+tbs = x509.load_pem_x509_certificate(open(sys.argv[2], "rb").read()).tbs_certificate_bytes
+assert evs[0]["details"]["tbs_sha256"] == hashlib.sha256(tbs).hexdigest(), evs[0]
+PY
+ok
 expect_rc 0 audit query --decision deny --identifier 'dns:*.elsewhere.example'
 expect_grep 'order.refused \[deny\].*dns:api.elsewhere.example' "$WORK/out"
 expect_rc 0 audit query --decision deny --format json
