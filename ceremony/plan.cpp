@@ -59,6 +59,46 @@ Seconds dur(const json& v) { return *util::parse_duration(v.get<std::string>());
 fs::path path_of(const json& params, const char* key) { return fs::path(params[key].get<std::string>()); }
 std::vector<std::string> list(const json& v) { return v.is_array() ? v.get<std::vector<std::string>>() : std::vector<std::string>{}; }
 
+/** One reading of a step's parameters for the offline CA, shared by check and run. */
+Result<ca::RootInitParams> root_params(const json& p) {
+  ca::RootInitParams rp;
+  rp.subject = p["subject"];
+  PKI_TRY_ASSIGN(rp.key_type, crypto::parse_key_type(p["key_type"].get<std::string>()));
+  rp.validity = dur(p["validity"]);
+  if (p.contains("path_len")) rp.path_len = p["path_len"].get<int>();
+  rp.out_dir = path_of(p, "out");
+  if (p.contains("key_uri")) rp.key_uri = p["key_uri"];
+  return rp;
+}
+
+ca::SignParams sign_params(const json& p) {
+  ca::SignParams sp;
+  sp.root_dir = path_of(p, "root");
+  sp.csr_path = path_of(p, "csr");
+  sp.out = path_of(p, "out");
+  sp.validity = dur(p["validity"]);
+  sp.path_len = p["path_len"];
+  sp.permit_dns = list(p["permit_dns"]);
+  sp.permit_ip = list(p["permit_ip"]);
+  sp.exclude_dns = list(p["exclude_dns"]);
+  sp.exclude_ip = list(p["exclude_ip"]);
+  sp.crl_urls = list(p["crl_urls"]);
+  return sp;
+}
+
+/** A directory for throwaway material (check builds certificates there), removed afterwards. */
+struct Scratch {
+  fs::path dir;
+  Scratch() {
+    char tmpl[] = "/tmp/pkictl-ceremony-check-XXXXXX";
+    if (const char* d = mkdtemp(tmpl)) dir = d;
+  }
+  ~Scratch() {
+    std::error_code ec;
+    if (!dir.empty()) fs::remove_all(dir, ec);
+  }
+};
+
 /** Inputs each step reads and outputs it writes (for check and the transcript). */
 void declare_files(Step& s) {
   const auto& p = s.params;
@@ -201,55 +241,40 @@ std::vector<std::string> check_plan(const Plan& plan, const Clock& clock) {
       if (auto u = ca::Pkcs11Uri::parse(p["key_uri"].get<std::string>()); !u) say(s, "key_uri: " + u.error().detail);
     if (s.action == "backup_key" && (p["threshold"].get<int>() < 2 || p["threshold"].get<int>() > p["shares"].get<int>() || p["shares"].get<int>() > 255))
       say(s, "needs 2 <= threshold <= shares <= 255");
+    auto lint_errors = [&](const x509::Certificate& cert, const x509::Certificate& issuer) {
+      for (const auto& f : lint::lint_certificate(cert, {&issuer}))
+        if (f.severity == lint::Finding::Severity::Error) say(s, "lint " + f.id + ": " + f.message);
+    };
     if (s.action == "intermediate_sign" && problems.empty() && fs::exists(path_of(p, "csr"), ec) && !made.count(path_of(p, "csr"))) {
       // Sign the CSR with a throwaway root of ample validity and lint what comes out: the
       // extensions, constraints and key this step would certify.
-      char tmpl[] = "/tmp/pkictl-ceremony-check-XXXXXX";
-      if (const char* d = mkdtemp(tmpl)) {
-        const Secret scratch("throwaway");
-        ca::RootInitParams rp;
-        rp.subject = "CN=pkictl ceremony check";
-        rp.key_type = crypto::KeyType::EcP256;
-        rp.validity = dur(p["validity"]) + Seconds(2 * 86400);
-        rp.path_len = p["path_len"].get<int>() + 1;
-        rp.out_dir = fs::path(d) / "root";
-        ca::SignParams sp;
-        sp.root_dir = rp.out_dir;
-        sp.csr_path = path_of(p, "csr");
-        sp.out = fs::path(d) / "intermediate.crt";
-        sp.validity = dur(p["validity"]);
-        sp.path_len = p["path_len"];
-        sp.permit_dns = list(p["permit_dns"]);
-        sp.permit_ip = list(p["permit_ip"]);
-        sp.exclude_dns = list(p["exclude_dns"]);
-        sp.exclude_ip = list(p["exclude_ip"]);
-        sp.crl_urls = list(p["crl_urls"]);
-        auto root = ca::root_init(rp, scratch, clock);
-        auto r = root ? ca::intermediate_sign(sp, scratch, clock) : Result<ca::SignResult>(fail(root.error()));
-        if (!r) say(s, "the intermediate cannot be made: " + r.error().detail);
-        else
-          for (const auto& f : lint::lint_certificate(r->certificate, {&root->certificate}))
-            if (f.severity == lint::Finding::Severity::Error) say(s, "lint " + f.id + ": " + f.message);
-        fs::remove_all(d, ec);
-      }
+      Scratch scratch;
+      const Secret pass("throwaway");
+      ca::RootInitParams rp;
+      rp.subject = "CN=pkictl ceremony check";
+      rp.key_type = crypto::KeyType::EcP256;
+      rp.validity = dur(p["validity"]) + Seconds(2 * 86400);
+      rp.path_len = p["path_len"].get<int>() + 1;
+      rp.out_dir = scratch.dir / "root";
+      ca::SignParams sp = sign_params(p);
+      sp.root_dir = rp.out_dir;
+      sp.out = scratch.dir / "intermediate.crt";
+      auto root = ca::root_init(rp, pass, clock);
+      auto r = root ? ca::intermediate_sign(sp, pass, clock) : Result<ca::SignResult>(fail(root.error()));
+      if (!r) say(s, "the intermediate cannot be made: " + r.error().detail);
+      else lint_errors(r->certificate, root->certificate);
     }
     if (s.action == "root_init" && problems.empty()) {
-      // Build the root this step would make, with a throwaway key, and lint it.
-      char tmpl[] = "/tmp/pkictl-ceremony-check-XXXXXX";
-      if (const char* d = mkdtemp(tmpl)) {
-        ca::RootInitParams rp;
-        rp.subject = p["subject"];
-        rp.key_type = *crypto::parse_key_type(p["key_type"].get<std::string>());
-        rp.validity = dur(p["validity"]);
-        if (p.contains("path_len")) rp.path_len = p["path_len"].get<int>();
-        rp.out_dir = fs::path(d) / "root";
-        auto r = ca::root_init(rp, Secret("throwaway"), clock);
-        if (!r) say(s, "the root cannot be made: " + r.error().detail);
-        else
-          for (const auto& f : lint::lint_certificate(r->certificate, {&r->certificate}))
-            if (f.severity == lint::Finding::Severity::Error) say(s, "lint " + f.id + ": " + f.message);
-        fs::remove_all(d, ec);
+      // Build the root this step would make, with a throwaway file key, and lint it.
+      Scratch scratch;
+      auto rp = root_params(p);
+      if (rp) {
+        rp->out_dir = scratch.dir / "root";
+        rp->key_uri.clear();
       }
+      auto r = rp ? ca::root_init(*rp, Secret("throwaway"), clock) : Result<ca::RootInitResult>(fail(rp.error()));
+      if (!r) say(s, "the root cannot be made: " + r.error().detail);
+      else lint_errors(r->certificate, r->certificate);
     }
   }
   if (!made.count(plan.sign_with / ca::root_cert_file) && !fs::exists(plan.sign_with / ca::root_cert_file, ec))
@@ -278,13 +303,7 @@ Result<void> run_plan(const Plan& plan, const Secret& pass, const Clock& clock, 
     for (const auto& in : s.inputs) inputs.push_back(hashed(in, base));
     std::vector<ca::WrittenFile> written;
     if (s.action == "root_init") {
-      ca::RootInitParams rp;
-      rp.subject = p["subject"];
-      PKI_TRY_ASSIGN(rp.key_type, crypto::parse_key_type(p["key_type"].get<std::string>()));
-      rp.validity = dur(p["validity"]);
-      if (p.contains("path_len")) rp.path_len = p["path_len"].get<int>();
-      rp.out_dir = path("out");
-      if (p.contains("key_uri")) rp.key_uri = p["key_uri"];
+      PKI_TRY_ASSIGN(auto rp, root_params(p));
       PKI_TRY_ASSIGN(auto r, ca::root_init(rp, pass, clock));
       written = r.files;
       if (hooks.say) hooks.say("root certificate SHA-256: " + util::to_hex(r.certificate.fingerprint(), ':', true));
@@ -293,17 +312,7 @@ Result<void> run_plan(const Plan& plan, const Secret& pass, const Clock& clock, 
       PKI_TRY_ASSIGN(auto r, ca::intermediate_csr({p["subject"], kt, path("out"), p["name"], false}, pass));
       written = r.files;
     } else if (s.action == "intermediate_sign") {
-      ca::SignParams sp;
-      sp.root_dir = path("root");
-      sp.csr_path = path("csr");
-      sp.out = path("out");
-      sp.validity = dur(p["validity"]);
-      sp.path_len = p["path_len"];
-      sp.permit_dns = list(p["permit_dns"]);
-      sp.permit_ip = list(p["permit_ip"]);
-      sp.exclude_dns = list(p["exclude_dns"]);
-      sp.exclude_ip = list(p["exclude_ip"]);
-      sp.crl_urls = list(p["crl_urls"]);
+      const ca::SignParams sp = sign_params(p);
       PKI_TRY_ASSIGN(auto r, ca::intermediate_sign(sp, pass, clock));
       written = r.files;
       if (hooks.say) hooks.say("issuing CA certificate SHA-256: " + util::to_hex(r.certificate.fingerprint(), ':', true));
