@@ -40,21 +40,9 @@ class PolicyReader {
     p->m_source = m_source;
     known(root, "", {"default_binding", "profiles", "bindings", "directories"});
     get(root, "", "default_binding", p->m_default_binding);
-    if (const auto* t = table(root, "profiles"))
-      for (const auto& [k, v] : *t) {
-        if (!v.is_table()) { error(&v, "bad-type", "profiles." + std::string(k.str()) + " must be a table", "write [profiles." + std::string(k.str()) + "]"); continue; }
-        p->m_profiles[std::string(k.str())] = profile(std::string(k.str()), *v.as_table());
-      }
-    if (const auto* t = table(root, "bindings"))
-      for (const auto& [k, v] : *t) {
-        if (!v.is_table()) { error(&v, "bad-type", "bindings." + std::string(k.str()) + " must be a table", "write [bindings." + std::string(k.str()) + "]"); continue; }
-        p->m_bindings[std::string(k.str())] = binding(std::string(k.str()), *v.as_table());
-      }
-    if (const auto* t = table(root, "directories"))
-      for (const auto& [k, v] : *t) {
-        if (!v.is_table()) { error(&v, "bad-type", "directories." + std::string(k.str()) + " must be a table", "write [directories." + std::string(k.str()) + "]"); continue; }
-        p->m_directories[std::string(k.str())] = directory(std::string(k.str()), *v.as_table());
-      }
+    sections(root, "profiles", p->m_profiles, &PolicyReader::profile);
+    sections(root, "bindings", p->m_bindings, &PolicyReader::binding);
+    sections(root, "directories", p->m_directories, &PolicyReader::directory);
     cross_checks(*p, root);
     LoadedPolicy out;
     out.diagnostics = std::move(m_diags);
@@ -71,6 +59,21 @@ class PolicyReader {
   std::vector<Diagnostic> take() { return std::move(m_diags); }
 
  private:
+  /** Each [KEY.NAME] table read by `one` into `out`; anything else under KEY is an error. */
+  template <class T>
+  void sections(const toml::table& root, const char* key, std::map<std::string, T>& out, T (PolicyReader::*one)(const std::string&, const toml::table&)) {
+    const auto* t = table(root, key);
+    if (!t) return;
+    for (const auto& [k, v] : *t) {
+      const std::string name(k.str());
+      if (!v.is_table()) {
+        error(&v, "bad-type", std::string(key) + "." + name + " must be a table", "write [" + std::string(key) + "." + name + "]");
+        continue;
+      }
+      out[name] = (this->*one)(name, *v.as_table());
+    }
+  }
+
   void known(const toml::table& t, const std::string& prefix, const std::set<std::string>& keys) {
     for (const auto& [k, v] : t)
       if (!keys.count(std::string(k.str())))

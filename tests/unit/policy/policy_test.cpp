@@ -296,3 +296,12 @@ bindings = ["b"]
   const auto r = rules_of(bad);
   for (const char* want : {"E:bad-directory-name", "E:unknown-binding", "W:unreachable-directory"}) EXPECT_TRUE(has(r, want)) << want;
 }
+
+TEST(Policy, SectionsMustBeTables) {
+  auto l = Policy::parse("profiles = 3\n[bindings]\nteam = \"x\"\n[directories]\nlab = 1\n", "p.toml");
+  EXPECT_TRUE(l.has_errors());
+  int bad_type = 0;
+  for (const auto& d : l.diagnostics)
+    if (d.rule == "bad-type") ++bad_type;
+  EXPECT_EQ(bad_type, 3) << policy::render_diagnostics(l.diagnostics, "p.toml", "text");
+}
