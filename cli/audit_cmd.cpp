@@ -26,7 +26,7 @@ struct AuditOptions {
 
 Result<std::unique_ptr<store::Store>> open_store(const std::string& config) {
   PKI_TRY_ASSIGN(auto cfg, config::load_server_config(config));
-  return store::open_sqlite_store((cfg.data_dir / "pkictl.db").string());
+  return store::open_sqlite_store(cfg.database().string());
 }
 
 Result<std::optional<TimePoint>> time_arg(const std::string& s, const Clock& clock) {
@@ -91,7 +91,7 @@ Result<store::Store::AuditQuery> make_query(const AuditOptions& o, const Clock& 
 int run_verify(Context& ctx, const AuditOptions& o) {
   auto cfg = config::load_server_config(o.config);
   if (!cfg) return report(ctx, cfg.error());
-  auto store = store::open_sqlite_store((cfg->data_dir / "pkictl.db").string());
+  auto store = store::open_sqlite_store(cfg->database().string());
   if (!store) return report(ctx, store.error());
   auto key = audit::load_audit_public_key(cfg->data_dir, o.audit_key);
   if (!key) return report(ctx, key.error());

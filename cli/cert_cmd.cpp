@@ -131,7 +131,7 @@ int run_revoke(Context& ctx, const RevokeOptions& o) {
   if (!cfg) return report(ctx, cfg.error());
   auto ca = x509::Certificate::load(cfg->ca.cert.string());
   if (!ca) return report(ctx, ca.error());
-  auto store = store::open_sqlite_store((cfg->data_dir / "pkictl.db").string());
+  auto store = store::open_sqlite_store(cfg->database().string());
   if (!store) return report(ctx, store.error());
   log::Logger quiet(ctx.err, log::Level::Error);
   const TimePoint now = ctx.clock.now();

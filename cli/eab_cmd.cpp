@@ -37,7 +37,7 @@ Result<Opened> open_server(const EabOptions& o, bool need_secret) {
       return fail(ErrorKind::InvalidArgument, "--binding " + o.binding + " is not a binding of " + cfg.acme.policy.string() + " (it has: " + names + ")");
     }
   }
-  PKI_TRY_ASSIGN(auto store, store::open_sqlite_store((cfg.data_dir / "pkictl.db").string()));
+  PKI_TRY_ASSIGN(auto store, store::open_sqlite_store(cfg.database().string()));
   Opened out{std::move(store), {}};
   if (need_secret) {
     PKI_TRY_ASSIGN(auto secret, obtain_ca_passphrase(o.pass, cfg.ca.passphrase_file));

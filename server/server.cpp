@@ -95,7 +95,7 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   SystemClock clock;
   // Step 1: state.
   PKI_TRY(util::ensure_directory(cfg.data_dir, 0700));
-  PKI_TRY_ASSIGN(auto store, store::open_sqlite_store((cfg.data_dir / "pkictl.db").string()));
+  PKI_TRY_ASSIGN(auto store, store::open_sqlite_store(cfg.database().string()));
   // Step 2: the issuing CA.
   PKI_TRY_ASSIGN(auto ca_cert, x509::Certificate::load(cfg.ca.cert.string()));
   if (!ca_cert.is_ca()) return fail(ErrorKind::Config, cfg.ca.cert.string() + " is not a CA certificate");

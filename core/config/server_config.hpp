@@ -79,6 +79,8 @@ struct ServerConfig {
   AcmeSection acme;
   ValidationSection validation;
   AuditSection audit;
+  /** The server's SQLite database (the server, and CLI commands that work on its state). */
+  std::filesystem::path database() const { return data_dir / "pkictl.db"; }
 };
 
 /**
