@@ -165,6 +165,7 @@ Result<Plan> load_plan(const fs::path& file) {
     s.line = static_cast<int>(node.source().begin.line);
     const std::string prefix = "step " + std::to_string(s.number) + ".";
     PKI_TRY(l.get(*t, prefix, "action", s.action));
+    if (s.action.empty()) return fail(l.error(t, prefix + "action", "is required (root_init, intermediate_sign, …)"));
     auto it = actions().find(s.action);
     if (it == actions().end()) {
       std::string known;

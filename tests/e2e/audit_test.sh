@@ -55,6 +55,9 @@ expect_grep '^seq,time,type,decision,account,binding,identifiers,serial,request_
 for t in account.created order.created challenge.validated certificate.issued order.refused; do expect_grep ",$t," "$WORK/out"; done
 expect_rc 0 audit query --since 1h --type server.started
 expect_grep 'server.started' "$WORK/out"
+expect_rc 1 audit query --since yesterday
+expect_grep 'neither an RFC 3339 time nor a duration' "$WORK/err"
+one_line_error
 expect_rc 0 audit query --until 2000-01-01T00:00:00Z
 [ ! -s "$WORK/out" ] || fail "--until in the past must find nothing"; ok
 # One request id through the client's error, the server log and the audit event.
@@ -120,6 +123,11 @@ expect_rc 1 audit verify
 expect_grep 'broken at event [0-9]+: .*checkpoint.*rewritten' "$WORK/err"
 rm -rf data; mv pristine data
 expect_rc 0 audit verify
+mv data/audit-key.pub.pem pub.keep
+expect_rc 1 audit verify
+expect_grep 'no audit public key' "$WORK/err"
+expect_rc 0 audit verify --audit-key pub.keep
+mv pub.keep data/audit-key.pub.pem
 
 # --- Crash consistency: kill -9 during issuances; every certificate row has its event and vice versa.
 start_server pkictl.toml

@@ -72,6 +72,9 @@ openssl req -new -newkey rsa:1024 -nodes -keyout weak.key -subj /CN=weak -out we
 sed 's|old/intermediate.csr|weak.csr|' plan.toml >bad4.toml
 expect_rc 1 "$PKICTL" ceremony check bad4.toml
 expect_grep 'step 3 \(intermediate_sign\): the intermediate cannot be made: .*1024' "$WORK/err"
+printf '[ceremony]\nname = "x"\noperators = ["a"]\ntranscript = "t.jsonl"\nsign_with = "root"\n[[step]]\nroot = "root"\n' >bad5.toml
+expect_rc 1 "$PKICTL" ceremony check bad5.toml
+expect_grep 'bad5.toml:6: step 1.action: is required' "$WORK/err"
 sed 's|threshold = 3|threshold = 7|' plan.toml >bad3.toml
 expect_rc 1 "$PKICTL" ceremony check bad3.toml
 expect_grep 'threshold <= shares' "$WORK/err"
@@ -111,7 +114,24 @@ grep -qi "$SERIAL" <(openssl crl -in root.crl.pem -noout -text) || fail "the CRL
 openssl verify -crl_check -CAfile root/root.crt -CRLfile root.crl.pem issuing/intermediate.crt >/dev/null || fail "issuing CA fails -crl_check"; ok
 grep -q 'certificate revoked' <(openssl verify -crl_check -CAfile root/root.crt -CRLfile root.crl.pem old/intermediate.crt 2>&1) || fail "the revoked intermediate still verifies"; ok
 openssl verify -CAfile root/root.crt next-by-root.crt >/dev/null || fail "the cross-certificate does not verify"; ok
-printf 'n\n' | "$PKICTL" ceremony run --passphrase-file pass plan2.toml >run3.out 2>&1 && fail "a refused confirmation must stop"; ok
+# Answering no stops the ceremony before the step: nothing is written.
+cat >plan3.toml <<'TOML'
+[ceremony]
+name = "Refused"
+operators = ["Alice"]
+transcript = "transcript3.jsonl"
+sign_with = "root"
+[[step]]
+action = "root_crl"
+root = "root"
+out = "root2.crl.pem"
+TOML
+printf 'n\n' | "$PKICTL" ceremony run --passphrase-file pass plan3.toml >run3.out 2>&1 && fail "a refused confirmation must stop"
+grep -q 'stopped before step 1 at the operators. request' run3.out || { cat run3.out; fail "the refusal does not say where the ceremony stopped"; }
+[ ! -e root2.crl.pem ] || fail "a refused step wrote its output"; ok
+# A run over a plan whose transcript exists is refused by the check before anything happens.
+expect_rc 1 "$PKICTL" ceremony run --yes --passphrase-file pass plan2.toml
+expect_grep 'the transcript .*transcript2.jsonl exists already' "$WORK/err"
 
 # --- Verify transcripts; tampering is found.
 expect_rc 0 "$PKICTL" ceremony verify transcript.jsonl --root root/root.crt
@@ -121,6 +141,10 @@ cp issuing/intermediate.crt keep.crt; echo tampered >>issuing/intermediate.crt
 expect_rc 1 "$PKICTL" ceremony verify transcript.jsonl
 expect_grep 'issuing/intermediate.crt changed since the ceremony' "$WORK/err"
 mv keep.crt issuing/intermediate.crt
+mv transcript.jsonl.sig keep.sig
+expect_rc 1 "$PKICTL" ceremony verify transcript.jsonl
+expect_grep 'no signature \(the ceremony did not finish\?\)' "$WORK/err"
+mv keep.sig transcript.jsonl.sig
 sed -i 's/Bob (witness)/Mallory (witness)/' transcript.jsonl
 expect_rc 1 "$PKICTL" ceremony verify transcript.jsonl
 expect_grep 'signature does not verify' "$WORK/err"

@@ -28,6 +28,8 @@ expect_grep 'no PKCS#11 token labelled "Nope"' "$WORK/err"
 expect_rc 1 "$PKICTL" root init --subject "CN=X" --out r4 --key-uri 'pkcs11:token=Ceremony%20Token;object=k2' --passphrase-file badpin
 expect_grep 'refused the PIN' "$WORK/err"
 one_line_error
+expect_rc 1 "$PKICTL" root init --subject "CN=X" --out r6 --key-uri 'pkcs11:token=Ceremony%20Token;object=k4?module-path=/nonexistent/module.so' --passphrase-file pin
+expect_grep 'cannot load the PKCS#11 module /nonexistent/module.so' "$WORK/err"
 expect_rc 1 "$PKICTL" root init --subject "CN=X" --out r5 --key-uri 'pkcs11:token=Ceremony%20Token;object=k3?pin-value=2468' --passphrase-file pin
 expect_grep 'put no PIN in the URI' "$WORK/err"
 

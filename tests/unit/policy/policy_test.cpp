@@ -305,3 +305,10 @@ TEST(Policy, SectionsMustBeTables) {
     if (d.rule == "bad-type") ++bad_type;
   EXPECT_EQ(bad_type, 3) << policy::render_diagnostics(l.diagnostics, "p.toml", "text");
 }
+
+TEST(Policy, AnUnreadableFileIsAnError) {
+  auto l = Policy::load("/nonexistent/policy.toml");
+  ASSERT_EQ(l.diagnostics.size(), 1u);
+  EXPECT_EQ(l.diagnostics[0].rule, "unreadable");
+  EXPECT_FALSE(l.policy);
+}
