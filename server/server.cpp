@@ -147,28 +147,17 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
     if (auto c = audit::checkpoint(*store, audit_key, clock.now()); !c) logger.error("audit checkpoint failed", {{"error", c.error().detail}});
     else if (*c) logger.info("audit checkpoint", {{"seq", (*c)->seq}, {"head", (*c)->head_hash}});
   };
-  std::mutex checkpoint_mu;
-  std::condition_variable checkpoint_cv;
-  bool stopping = false;
-  std::thread checkpointer([&] {
-    std::unique_lock lock(checkpoint_mu);
-    while (!checkpoint_cv.wait_for(lock, cfg.audit.checkpoint_interval, [&] { return stopping; })) {
-      lock.unlock();
+  // Signs the head every checkpoint_interval; stopped (and joined) when run_server returns.
+  std::jthread checkpointer([&](std::stop_token stop) {
+    std::mutex mu;
+    std::condition_variable_any cv;
+    std::unique_lock lock(mu);
+    for (;;) {
+      cv.wait_for(lock, stop, cfg.audit.checkpoint_interval, [] { return false; });
+      if (stop.stop_requested()) return;
       sign_head();
-      lock.lock();
     }
   });
-  struct StopCheckpointer {
-    std::mutex& mu;
-    std::condition_variable& cv;
-    bool& stopping;
-    std::thread& t;
-    ~StopCheckpointer() {
-      { std::lock_guard l(mu); stopping = true; }
-      cv.notify_all();
-      if (t.joinable()) t.join();
-    }
-  } stop_checkpointer{checkpoint_mu, checkpoint_cv, stopping, checkpointer};
   NonceService nonces;
   Wfe wfe(ra, nonces, cfg, logger);
   // Published: the roots (for bootstrap by fingerprint), the CRL of the issuing CA.
