@@ -210,10 +210,7 @@ class Pkcs11Signer final : public Signer {
   }
 
  private:
-  const EVP_MD* md() const {
-    const auto info = m_pub.info();
-    return info.curve == "P-384" ? EVP_sha384() : EVP_sha256();
-  }
+  const EVP_MD* md() const { return signature_digest(m_pub.get()); }
   PKCS11_CTX* m_ctx;
   PKCS11_SLOT* m_slots;
   unsigned int m_nslots;

@@ -2,11 +2,13 @@
 
 namespace pkictl::ca {
 namespace {
-const EVP_MD* digest_for(const crypto::PrivateKey& key) {
-  const std::string md = key.default_digest();
+const EVP_MD* digest_for(const crypto::PrivateKey& key) { return signature_digest(key.get()); }
+}  // namespace
+
+const EVP_MD* signature_digest(const EVP_PKEY* key) {
+  const std::string md = crypto::default_digest_for(key);
   return md.empty() ? nullptr : EVP_get_digestbyname(md.c_str());
 }
-}  // namespace
 
 Result<void> KeySigner::sign_certificate(X509* tbs) const {
   if (X509_sign(tbs, m_key.get(), digest_for(m_key)) <= 0) return ossl::fail("signing the certificate");

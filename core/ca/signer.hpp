@@ -10,6 +10,10 @@
 
 namespace pkictl::ca {
 
+/** The digest a certificate or CRL signature by `key` uses (nullptr for EdDSA): one rule for
+ * every Signer, so a file key and a token key of the same type sign with the same algorithm. */
+const EVP_MD* signature_digest(const EVP_PKEY* key);
+
 class Signer {
  public:
   virtual ~Signer() = default;
