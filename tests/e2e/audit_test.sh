@@ -7,9 +7,9 @@
 source "$(dirname "$0")/lib.sh"
 make_pki
 start_dns
-ACME_PORT=$(free_port); HTTP01_PORT=$(free_port); METRICS_PORT=$(free_port)
+ACME_PORT=$(free_port); HTTP01_PORT=$(free_port)
 write_config pkictl.toml
-sed -i "/^tls_hostnames/a metrics_listen = [\"127.0.0.1:$METRICS_PORT\"]" pkictl.toml
+add_metrics_listener pkictl.toml
 printf '[audit]\ncheckpoint_interval = "1s"\n' >>pkictl.toml
 start_server pkictl.toml
 export PKICTL_PASSPHRASE=client

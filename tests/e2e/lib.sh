@@ -87,6 +87,11 @@ allow_private = ["127.0.0.0/8", "::1/128"]
 timeout = "5s"
 TOML
 }
+# add_metrics_listener CONFIG: a /metrics listener on a fresh port (METRICS_PORT).
+add_metrics_listener() {
+  METRICS_PORT=$(free_port)
+  sed -i "/^tls_hostnames/a metrics_listen = [\"127.0.0.1:$METRICS_PORT\"]" "$1"
+}
 # start_server CONFIG: runs pkictl serve in the background until the test ends.
 start_server() {
   # A restart must not find the previous server's line: the new process truncates the file only

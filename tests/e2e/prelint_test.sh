@@ -13,8 +13,7 @@ echo 'e2e passphrase' >pass; chmod 600 pass
 start_dns
 ACME_PORT=$(free_port); HTTP01_PORT=$(free_port)
 write_config pkictl.toml
-METRICS_PORT=$(free_port)
-sed -i "/^tls_hostnames/a metrics_listen = [\"127.0.0.1:$METRICS_PORT\"]" pkictl.toml
+add_metrics_listener pkictl.toml
 start_server pkictl.toml
 export PKICTL_PASSPHRASE=client
 acme() { timeout 60 "$PKICTL" acme --state st --ca-bundle root/root.crt "$@"; }
