@@ -111,3 +111,64 @@ verify_chain() {
   ok
 }
 stop_server() { kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; }
+# ceremony_ca_steps: the [[step]]s a ceremony runs once its root (root/) exists, for file and token
+# keys alike: a name-constrained issuing CA (issuing/), a second one (old/), a cross-certificate of
+# next/root.crt. The CSRs and next/ must exist.
+ceremony_ca_steps() {
+  cat <<'TOML'
+
+[[step]]
+action = "intermediate_sign"
+root = "root"
+csr = "issuing/intermediate.csr"
+out = "issuing/intermediate.crt"
+validity = "2y"
+path_len = 0
+permit_dns = [".corp.internal"]
+
+[[step]]
+action = "intermediate_sign"
+root = "root"
+csr = "old/intermediate.csr"
+out = "old/intermediate.crt"
+validity = "1y"
+
+[[step]]
+action = "cross_sign"
+root = "root"
+subject = "next/root.crt"
+out = "next-by-root.crt"
+validity = "2y"
+TOML
+}
+# ceremony_revocation_plan FILE: a second ceremony that revokes old/intermediate.crt and issues
+# the root CRL (root.crl.pem); its transcript is transcript2.jsonl.
+ceremony_revocation_plan() {
+  cat >"$1" <<TOML
+[ceremony]
+name = "Revoke old issuing CA"
+operators = ["Alice"]
+transcript = "transcript2.jsonl"
+sign_with = "root"
+[[step]]
+action = "revoke_intermediate"
+root = "root"
+serial = "$(openssl x509 -in old/intermediate.crt -noout -serial | cut -d= -f2)"
+reason = "superseded"
+[[step]]
+action = "root_crl"
+root = "root"
+out = "root.crl.pem"
+next_update = "30d"
+TOML
+}
+# check_ceremony_pki: openssl's view of what those ceremonies made: CRL checking passes the live
+# issuing CA (with its name constraints) and reports the revoked one; the cross-certificate chains.
+check_ceremony_pki() {
+  openssl verify -crl_check -CAfile root/root.crt -CRLfile root.crl.pem issuing/intermediate.crt >/dev/null || fail "the issuing CA fails -crl_check"
+  grep -q 'certificate revoked' <(openssl verify -crl_check -CAfile root/root.crt -CRLfile root.crl.pem old/intermediate.crt 2>&1) \
+    || fail "the revoked intermediate still verifies"
+  grep -q 'DNS:.corp.internal' <(openssl x509 -in issuing/intermediate.crt -noout -ext nameConstraints) || fail "name constraints missing"
+  openssl verify -CAfile root/root.crt next-by-root.crt >/dev/null || fail "the cross-certificate does not verify"
+  ok
+}
