@@ -97,9 +97,9 @@ Result<Issued> issue(AcmeClient& client, const IssueRequest& req, Solver& solver
     client.say(shown + ": valid");
   }
 
-  // Step 3: a fresh key and its CSR; finalize; wait; download.
-  PKI_TRY_ASSIGN(order, client.poll(order_url, {"pending"}));
-  if (order.value("status", "") != "ready") return fail(ErrorKind::OrderNotReady, "the order is " + order.value("status", "?") + ", not ready");
+  // Step 3: a fresh key and its CSR; finalize; wait; download. Every authorization is valid, so
+  // the order is ready (RFC 8555 §7.1.6): finalize at once, and only if the server disagrees
+  // (orderNotReady) wait for the order and try once more.
   PKI_TRY_ASSIGN(auto key, crypto::PrivateKey::generate(req.key_type));
   std::vector<x509::GeneralName> sans;
   std::string cn;
@@ -114,10 +114,21 @@ Result<Issued> issue(AcmeClient& client, const IssueRequest& req, Solver& solver
   PKI_TRY_ASSIGN(auto csr_pem, x509::make_csr_pem(subject, sans, key));
   PKI_TRY_ASSIGN(auto untrusted, x509::UntrustedCsr::parse(csr_pem));
   PKI_TRY_ASSIGN(auto csr, untrusted.verify());
-  PKI_TRY_ASSIGN(auto fin, client.post(order.value("finalize", ""), json{{"csr", util::base64url_encode(csr.der())}}));
-  (void)fin;
-  client.say("finalized; waiting for the certificate");
-  PKI_TRY_ASSIGN(order, client.poll(order_url, {"processing", "ready"}));
+  const json finalize_payload{{"csr", util::base64url_encode(csr.der())}};
+  auto fin = client.post(order.value("finalize", ""), finalize_payload);
+  if (!fin && fin.error().kind == ErrorKind::OrderNotReady) {
+    PKI_TRY_ASSIGN(order, client.poll(order_url, {"pending"}));
+    if (order.value("status", "") != "ready") return fail(ErrorKind::OrderNotReady, "the order is " + order.value("status", "?") + ", not ready");
+    fin = client.post(order.value("finalize", ""), finalize_payload);
+  }
+  if (!fin) return fail(std::move(fin).error());
+  // A finalize that answers with the valid order saves a poll; otherwise wait for it.
+  order = fin->json;
+  const std::string fin_status = order.is_object() ? order.value("status", "") : "";
+  if (fin_status != "valid" && fin_status != "invalid") {
+    client.say("finalized; waiting for the certificate");
+    PKI_TRY_ASSIGN(order, client.poll(order_url, {"processing", "ready"}));
+  }
   if (order.value("status", "") != "valid" || !order.contains("certificate"))
     return fail(ErrorKind::Internal, "the order ended " + order.value("status", "?") + (order.contains("error") ? ": " + order["error"].dump() : ""));
   const std::string cert_url = order["certificate"].get<std::string>();
