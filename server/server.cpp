@@ -176,7 +176,7 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   opts.listen = cfg.server.listen;
   opts.internal_listen = cfg.server.metrics_listen;
   opts.io_threads = cfg.server.threads > 0 ? cfg.server.threads : cores;
-  opts.workers = cfg.server.workers > 0 ? cfg.server.workers : 4 * cores;
+  opts.workers = cfg.server.workers;
   TimePoint tls_not_after{};
   TimePoint tls_not_before{};
   if (!cfg.server.plain_http) {
@@ -235,7 +235,20 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
     logger.info("listening", {{"addresses", bound}, {"directory", wfe.links().directory()}, {"tls", !cfg.server.plain_http}});
     if (on_ready) on_ready(bound);
   };
-  auto r = http::run(opts, [&wfe](const Request& req) { return wfe.handle(req); });
+  // Group commit without blocked threads: a request's writes return once committed, and its
+  // response waits (asynchronously) until the store says they, and all it read, are on disk.
+  opts.await_durable = [&](std::uint64_t ticket, std::function<void(bool)> done) {
+    store->when_durable(ticket, [&logger, done = std::move(done)](Result<void> r) {
+      if (!r) logger.error("a response was withheld: its changes could not be made durable", {{"error", r.error().detail}});
+      done(r.has_value());
+    });
+  };
+  auto r = http::run(opts, [&wfe, &store](const Request& req) {
+    store->begin_deferred();
+    Response resp = wfe.handle(req);
+    resp.durable_after = store->end_deferred();
+    return resp;
+  });
   validator.stop();
   sign_head();  // the last events get a checkpoint before the process ends
   logger.info("stopped");

@@ -87,9 +87,10 @@ Result<x509::Certificate> Issuer::issue(const x509::CertificateSpec& spec, const
   const std::string checked_tbs = ossl::to_der(tbs.get(), i2d_re_X509_tbs);
   if (checked_tbs.empty()) return ossl::fail("encoding the to-be-signed certificate");
   {
-    ossl::Ptr<X509> copy(X509_dup(tbs.get()));
-    if (!copy) return ossl::fail("copying the to-be-signed certificate");
-    if (auto r = check(x509::Certificate(std::move(copy))); !r) {
+    // The check sees the same object (a reference, not a copy: copying re-parses it, and OpenSSL
+    // 3.0 decodes the key again for that); it is const to the check, and the TBS bytes are
+    // compared after the real signature anyway.
+    if (auto r = check(x509::Certificate(ossl::up_ref(tbs.get()))); !r) {
       Error e = std::move(r).error();
       if (e.kind != ErrorKind::Internal) e.kind = ErrorKind::LintFailed;
       return fail(std::move(e));

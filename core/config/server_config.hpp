@@ -18,7 +18,7 @@ struct ServerSection {
   std::filesystem::path tls_key;
   std::vector<std::string> tls_hostnames = {"localhost"};
   int threads = 0;                 // I/O threads; 0 = number of cores
-  int workers = 0;                 // blocking-work threads (store, signing); 0 = 2 × cores
+  int workers = 0;                 // handler thread pool; 0 = handlers run on the I/O threads
 };
 
 struct CaSection {

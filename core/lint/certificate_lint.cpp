@@ -135,7 +135,9 @@ std::vector<Finding> lint_certificate(const x509::Certificate& cert, const Expec
   }
 
   // The subject key.
-  const auto key = cert.public_key();
+  if (ex.subject_spki_sha256 && cert.spki_fingerprint() != *ex.subject_spki_sha256)
+    error("key-mismatch", "the subject public key is not the one requested (the CSR's)");
+  const auto key = ex.subject_key && ex.subject_spki_sha256 ? *ex.subject_key : cert.public_key();
   if (!ex.key_checked)
     if (auto k = policy::check_key(key); !k) error("weak-key", k.error().detail);
   if (!ex.key_types.empty() && std::find(ex.key_types.begin(), ex.key_types.end(), policy::key_type_of(key)) == ex.key_types.end())

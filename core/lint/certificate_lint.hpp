@@ -24,6 +24,10 @@ struct Expectations {
   const x509::Certificate* issuer = nullptr;     // validity, AKI, issuer name, name constraints, signature
   bool check_signature = true;                   // false before signing (a throwaway key signed it)
   bool key_checked = false;                      // the subject key passed policy::check_key already (the CSR's)
+  // The subject key the certificate must carry (the CSR's) and the SHA-256 of its SPKI: the
+  // certificate's SPKI is compared with it, and the key stands in for decoding the certificate's.
+  const crypto::PublicKey* subject_key = nullptr;
+  std::optional<crypto::Sha256> subject_spki_sha256;
   std::optional<std::vector<std::string>> ext_key_usage;  // the exact set (parse_eku names)
   std::optional<unsigned> key_usage;             // the exact x509::KeyUsageBit mask
   std::optional<Seconds> max_lifetime;

@@ -587,10 +587,23 @@ Result<acme::Order> RegistrationAuthority::fail_order(acme::Order o, const Error
 }
 
 Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, const std::string& order_id, std::string_view csr_der) {
-  // Step 1: the order is this account's and ready; repeats of a finished finalize get the order.
-  PKI_TRY_ASSIGN(auto o, order(acct, order_id));
+  // Step 1: the order is this account's and ready — stored so, or pending with every authorization
+  // valid now (then claimed straight from pending in step 5); repeats of a finished finalize get
+  // the order.
+  PKI_TRY_ASSIGN(auto stored, m_store.order_by_id(order_id));
+  if (!stored) return fail(ErrorKind::NotFound, "no order " + order_id);
+  if (stored->account_id != acct.id) return fail(ErrorKind::Unauthorized, "order " + order_id + " belongs to another account");
+  acme::Order o = std::move(*stored);
+  Status derived = o.status;
+  if (o.status == Status::Pending || o.status == Status::Ready) {
+    PKI_TRY_ASSIGN(auto authzs, authzs_of(o));
+    derived = acme::derive_order_status(o, authzs, m_clock.now());
+    if (derived != Status::Ready) {
+      PKI_TRY_ASSIGN(o, refresh(o));  // record what it is now (e.g. invalid)
+    }
+  }
   if (o.status == Status::Processing || o.status == Status::Valid) return o;
-  if (o.status != Status::Ready)
+  if (derived != Status::Ready)
     return fail(ErrorKind::OrderNotReady, "the order is " + std::string(acme::to_string(o.status)) +
                                               (o.status == Status::Pending ? "; complete its authorizations first" : ""));
   // Step 2: the policy again (it may have been reloaded since newOrder): binding, profile.
@@ -628,12 +641,13 @@ Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, c
                                                     " certificates per hour per account (" + pol->source() + "): retry later", {}, {}, std::chrono::seconds(60)});
   }
   // Step 5: claim the order. Only one finalize wins; the others see processing.
-  PKI_TRY_ASSIGN(bool claimed, m_store.transition_order(o.id, Status::Ready, Status::Processing, std::nullopt));
+  PKI_TRY_ASSIGN(bool claimed, m_store.transition_order(o.id, o.status, Status::Processing, std::nullopt));
   if (!claimed) return order(acct, order_id);
   // From here on, failures must mark the order invalid.
   o.status = Status::Processing;
   auto spec = certificate_spec(o, csr.public_key(), binding, profile);
   if (!spec) return fail_order(o, spec.error());
+  spec->subject_spki = csr.spki();  // the CSR's SPKI as sent, not re-encoded
   store::StoreSerialRegistry serials(m_store, m_ca.key_id_hex, o.id);
   const auto sign_start = std::chrono::steady_clock::now();
   // Pre-issuance lint: the exact certificate, against the profile, the issuer and the policy.
@@ -641,6 +655,8 @@ Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, c
   ex.issuer = &m_ca.issuer->certificate();
   ex.check_signature = false;
   ex.key_checked = true;  // the CSR's key, checked in step 3 of this finalize (curve point, ROCA, Fermat, blocked list)
+  ex.subject_key = &csr.public_key();
+  ex.subject_spki_sha256 = csr.spki_fingerprint();
   auto pre_issuance = [&](const x509::Certificate& tbs) -> Result<void> {
     const auto findings = lint::lint_certificate(tbs, ex);
     for (const auto& f : findings)
@@ -694,7 +710,10 @@ Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, c
   metrics::registry().inc("pkictl_orders_total", {{"state", "valid"}});
   m_log.info("certificate issued", {{"account", acct.id}, {"order", o.id}, {"serial", rec.serial_hex}, {"sans", sans}, {"binding", binding.name}, {"profile", profile.name},
                                     {"not_after", util::format_time(rec.not_after)}, {"key", csr.public_key().info().describe()}});
-  return order(acct, order_id);
+  // What finish_issuance stored: valid, with its certificate (no need to read it back).
+  o.status = Status::Valid;
+  o.certificate_id = rec.id;
+  return o;
 }
 
 json RegistrationAuthority::readiness() {

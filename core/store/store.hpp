@@ -123,6 +123,20 @@ class Store {
   [[nodiscard]] virtual Result<int> count_orders_since(const std::string& account_id, TimePoint since) = 0;
   /** Certificates issued to the account with notBefore at or after `since`. */
   [[nodiscard]] virtual Result<int> count_certificates_since(const std::string& account_id, TimePoint since) = 0;
+
+  // Request-scoped group commit: a request thread never waits for an fsync. Between
+  // begin_deferred() and end_deferred() this thread's writes return once committed, before they
+  // are on disk; end_deferred() gives the ticket that covers every commit this thread made or
+  // could read, and the caller reports nothing of it until when_durable(ticket) has said so. A
+  // store whose commits are durable when they return keeps these defaults.
+  virtual void begin_deferred() {}
+  /** 0: nothing to wait for (no store access, or everything seen is on disk already). */
+  [[nodiscard]] virtual std::uint64_t end_deferred() { return 0; }
+  /** Calls `done` once `ticket` is on disk (from a store thread, or at once): Io if the sync failed. */
+  virtual void when_durable(std::uint64_t ticket, std::function<void(Result<void>)> done) {
+    (void)ticket;
+    done({});
+  }
 };
 
 /** Opens (creating and migrating) the SQLite store at `path`, in WAL mode. Errors: Io, Config. */

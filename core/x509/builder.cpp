@@ -152,6 +152,35 @@ Result<void> add_aia(X509* x, const std::vector<std::string>& ocsp, const std::v
   return add_ext(x, NID_info_access, aia.get(), false);
 }
 
+/** Sets the certificate's SubjectPublicKeyInfo to a copy of `from`: algorithm, its parameters
+ * (a curve OID, NULL or absent, or an encoded structure) and the key bits, as they are. */
+Result<void> copy_spki(X509* x, const X509_PUBKEY* from) {
+  ASN1_OBJECT* alg = nullptr;
+  const unsigned char* bits = nullptr;
+  int len = 0;
+  X509_ALGOR* algor = nullptr;
+  if (X509_PUBKEY_get0_param(&alg, &bits, &len, &algor, from) != 1 || !alg || !bits || len <= 0)
+    return ossl::fail("reading the subject public key info");
+  int ptype = V_ASN1_UNDEF;
+  const void* pval = nullptr;
+  X509_ALGOR_get0(nullptr, &ptype, &pval, algor);
+  ossl::Ptr<ASN1_OBJECT> alg_copy(OBJ_dup(alg));
+  void* param = nullptr;
+  if (ptype == V_ASN1_OBJECT) param = OBJ_dup(static_cast<const ASN1_OBJECT*>(pval));
+  else if (ptype == V_ASN1_SEQUENCE || ptype == V_ASN1_OCTET_STRING) param = ASN1_STRING_dup(static_cast<const ASN1_STRING*>(pval));
+  else if (ptype != V_ASN1_NULL && ptype != V_ASN1_UNDEF) return fail(ErrorKind::Crypto, "unsupported public key algorithm parameters");
+  auto* key_bits = static_cast<unsigned char*>(OPENSSL_memdup(bits, static_cast<size_t>(len)));
+  if (!alg_copy || !key_bits || ((ptype == V_ASN1_OBJECT || ptype == V_ASN1_SEQUENCE || ptype == V_ASN1_OCTET_STRING) && !param) ||
+      X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), alg_copy.get(), ptype, param, key_bits, len) != 1) {
+    OPENSSL_free(key_bits);
+    if (ptype == V_ASN1_OBJECT) ASN1_OBJECT_free(static_cast<ASN1_OBJECT*>(param));
+    else ASN1_STRING_free(static_cast<ASN1_STRING*>(param));
+    return ossl::fail("copying the subject public key info");
+  }
+  (void)alg_copy.release();
+  return {};
+}
+
 }  // namespace
 
 util::Bytes key_identifier(const crypto::PublicKey& key) {
@@ -193,7 +222,8 @@ Result<ossl::Ptr<X509>> build_tbs(const CertificateSpec& spec, const crypto::Pub
   }
   PKI_TRY(set_time(x.get(), spec.not_before, true));
   PKI_TRY(set_time(x.get(), spec.not_after, false));
-  if (X509_set_pubkey(x.get(), subject_key.get()) != 1) return ossl::fail("X509_set_pubkey");
+  if (spec.subject_spki) PKI_TRY(copy_spki(x.get(), spec.subject_spki.get()));
+  else if (X509_set_pubkey(x.get(), subject_key.get()) != 1) return ossl::fail("X509_set_pubkey");
 
   if (spec.basic_constraints) PKI_TRY(add_basic_constraints(x.get(), *spec.basic_constraints));
   if (spec.key_usage) PKI_TRY(add_key_usage(x.get(), spec.key_usage));

@@ -107,7 +107,10 @@ TimePoint Certificate::not_before() const { return asn1_time_to_point(X509_get0_
 TimePoint Certificate::not_after() const { return asn1_time_to_point(X509_get0_notAfter(m_x509.get())); }
 
 crypto::PublicKey Certificate::public_key() const {
-  return crypto::PublicKey(ossl::up_ref(X509_get0_pubkey(m_x509.get())));
+  if (EVP_PKEY* k = X509_get0_pubkey(m_x509.get())) return crypto::PublicKey(ossl::up_ref(k));
+  // Built from a copied SubjectPublicKeyInfo (CertificateSpec::subject_spki): decode it now.
+  auto decoded = crypto::PublicKey::from_spki_der(ossl::to_der(X509_get_X509_PUBKEY(m_x509.get()), i2d_X509_PUBKEY));
+  return decoded ? std::move(*decoded) : crypto::PublicKey(ossl::Ptr<EVP_PKEY>());
 }
 
 crypto::Sha256 Certificate::fingerprint() const { return crypto::sha256(der()); }

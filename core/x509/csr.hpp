@@ -40,6 +40,9 @@ class VerifiedCsr final {
   std::string der() const;
   /** SHA-256 of the SubjectPublicKeyInfo as encoded in the CSR. */
   crypto::Sha256 spki_fingerprint() const;
+  /** The SubjectPublicKeyInfo as the CSR encodes it (kept alive with the CSR), for
+   * CertificateSpec::subject_spki. */
+  std::shared_ptr<const X509_PUBKEY> spki() const { return {m_req, X509_REQ_get_X509_PUBKEY(m_req.get())}; }
 
  private:
   friend class UntrustedCsr;

@@ -1,5 +1,8 @@
 #pragma once
 // What a certificate will contain: plain data, judged by policy and lints, built by builder.
+#include <openssl/types.h>
+
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +50,12 @@ struct CertificateSpec {
   std::vector<std::string> ca_issuers_urls;
   TimePoint not_before{};
   TimePoint not_after{};
+  /** When set, the subject key's SubjectPublicKeyInfo exactly as the subject sent it (a CSR's),
+   * copied into the certificate instead of re-encoding the key: byte-identical, and it spares
+   * OpenSSL 3.0's key encoder and decoder (~0.14 ms). It must encode the key passed beside the
+   * spec; the resulting certificate object carries no decoded key (Certificate::public_key()
+   * decodes it on demand). */
+  std::shared_ptr<const X509_PUBKEY> subject_spki;
 };
 
 }  // namespace pkictl::x509

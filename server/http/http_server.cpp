@@ -8,6 +8,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace pkictl::server::http {
@@ -49,18 +50,54 @@ std::shared_ptr<ssl::context> make_tls(const TlsMaterial& m) {
   return ctx;
 }
 
-struct Shared {
+struct Shared : std::enable_shared_from_this<Shared> {
   Handler handler;
-  asio::thread_pool* pool;
+  asio::thread_pool* pool = nullptr;  // none: handlers run on the I/O threads
   std::size_t body_limit;
   std::mutex tls_mutex;
   std::shared_ptr<ssl::context> tls;
   std::atomic<int> in_flight{0};
+  std::function<void(std::uint64_t, std::function<void(bool)>)> await_durable;
+  std::mutex io_mutex;
+  bool io_gone = false;  // the io_context is being destroyed: completions must not post to it
   std::shared_ptr<ssl::context> current_tls() {
     std::lock_guard lock(tls_mutex);
     return tls;
   }
 };
+
+/** Resumes the awaiting coroutine (on its own executor) once `ticket` is durable, with ok.
+ * Plain arguments only: GCC 12 mishandles temporaries with destructors in co_await expressions. */
+inline auto durable(Shared* shared, std::uint64_t ticket) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(bool)>(
+      [](auto handler, Shared* raw, std::uint64_t t) {
+        auto ex = asio::get_associated_executor(handler);
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        raw->await_durable(t, [h, ex, sh = raw->shared_from_this()](bool ok) mutable {
+          std::lock_guard lock(sh->io_mutex);
+          if (sh->io_gone) {
+            // Shutdown outran the sync: the session belongs to a destroyed io_context, so its
+            // handler must never run or be destroyed here. Leak it (once, at exit).
+            (void)new auto(std::move(h));
+            return;
+          }
+          asio::post(ex, [h = std::move(h), ok]() mutable { (*h)(ok); });
+        });
+      },
+      use_awaitable, shared, ticket);
+}
+
+/** What is sent instead of a response whose changes could not be made durable. */
+Response not_durable(Response original) {
+  Response r;
+  r.status = 500;
+  for (auto& [k, v] : original.headers)
+    if (k == "Replay-Nonce" || k == "Link") r.headers.emplace_back(k, std::move(v));
+  r.headers.emplace_back("Content-Type", "application/problem+json");
+  r.body = R"j({"type":"urn:ietf:params:acme:error:serverInternal","status":500,)j"
+           R"j("detail":"the server could not write the change to disk; retry the request (the server log says why)"})j";
+  return r;
+}
 
 Request to_request(const bhttp::request<bhttp::string_body>& req, const std::string& remote) {
   Request r;
@@ -103,8 +140,17 @@ awaitable<void> serve_requests(Stream& stream, std::shared_ptr<Shared> shared, s
     Request r = to_request(req, remote);
     r.internal = internal;
     ++shared->in_flight;
-    std::function<Response()> job = [shared, r = std::move(r)] { return shared->handler(r); };
-    Response resp = co_await run_blocking(*shared->pool, std::move(job));
+    Response resp;
+    if (shared->pool) {
+      std::function<Response()> job = [shared, r = std::move(r)] { return shared->handler(r); };
+      resp = co_await run_blocking(*shared->pool, std::move(job));
+    } else {
+      resp = shared->handler(r);
+    }
+    if (resp.durable_after != 0 && shared->await_durable) {
+      const bool ok = co_await durable(shared.get(), resp.durable_after);
+      if (!ok) resp = not_durable(std::move(resp));
+    }
     --shared->in_flight;
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), version};
     res.set(bhttp::field::server, "pkictl");
@@ -179,11 +225,20 @@ Result<tcp::endpoint> parse_endpoint(const std::string& hp) {
 
 Result<void> run(const HttpOptions& opts, Handler handler) {
   asio::io_context ioc(opts.io_threads);
-  asio::thread_pool pool(static_cast<std::size_t>(std::max(1, opts.workers)));
   auto shared = std::make_shared<Shared>();
+  struct IoGone {  // destroyed before ioc: late durability completions stop posting to it
+    Shared& s;
+    ~IoGone() {
+      std::lock_guard lock(s.io_mutex);
+      s.io_gone = true;
+    }
+  } io_gone{*shared};
+  std::optional<asio::thread_pool> pool;
+  if (opts.workers > 0) pool.emplace(static_cast<std::size_t>(opts.workers));
   shared->handler = std::move(handler);
-  shared->pool = &pool;
+  shared->pool = pool ? &*pool : nullptr;
   shared->body_limit = opts.body_limit;
+  shared->await_durable = opts.await_durable;
   try {
     if (opts.tls) shared->tls = make_tls(*opts.tls);
   } catch (const std::exception& e) {
@@ -262,7 +317,7 @@ Result<void> run(const HttpOptions& opts, Handler handler) {
   for (int i = 1; i < opts.io_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : threads) t.join();
-  pool.join();
+  if (pool) pool->join();
   return {};
 }
 

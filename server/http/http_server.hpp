@@ -21,12 +21,17 @@ struct HttpOptions {
   std::vector<std::string> internal_listen;  // plain HTTP, requests marked internal (metrics, health)
   std::optional<TlsMaterial> tls;   // none: plain HTTP (behind a TLS-terminating proxy)
   int io_threads = 2;
-  int workers = 4;                  // threads for the blocking handler work
+  /** 0: handlers run on the I/O threads (they must not block: durability is awaited through
+   * await_durable). More: a pool of that many threads runs them (a store that blocks). */
+  int workers = 0;
   std::size_t body_limit = 64 * 1024;
   /** Called about every minute; a returned value replaces the TLS certificate for new connections. */
   std::function<std::optional<TlsMaterial>()> renew_tls;
   /** Called on SIGHUP (on an I/O thread): reload what can change without a restart. */
   std::function<void()> on_reload;
+  /** Calls done(ok) once Response::durable_after is on disk (from any thread); not ok answers
+   * 500 instead of the response. Unset: durable_after is ignored. */
+  std::function<void(std::uint64_t ticket, std::function<void(bool ok)> done)> await_durable;
   /** Called once listening, with the bound "host:port" strings. */
   std::function<void(const std::vector<std::string>&)> on_listening;
 };

@@ -27,6 +27,8 @@ struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  /** A store ticket (Store::end_deferred) that must be on disk before this response is sent. */
+  std::uint64_t durable_after = 0;
   void set_json(const nlohmann::json& j, int code = 200) {
     status = code;
     headers.emplace_back("Content-Type", "application/json");

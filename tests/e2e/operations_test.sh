@@ -89,7 +89,7 @@ for name in ["pkictl_http_requests", "pkictl_http_request_duration_seconds", "pk
     assert name in fams, (name, sorted(fams))
 issued = sum(s.value for s in fams["pkictl_certificates_issued"].samples if s.name.endswith("_total"))
 assert issued >= 2, issued
-assert any(s.labels.get("endpoint") == "/acme/order/:id" for s in fams["pkictl_http_requests"].samples)
+assert any(s.labels.get("endpoint") == "/acme/order/:id/finalize" for s in fams["pkictl_http_requests"].samples)
 PY
 ok
 rid=$(curl -s -D - -o /dev/null --cacert root/root.crt "$DIRECTORY" | sed -n 's/^X-Request-Id: *//ip' | tr -d '\r')

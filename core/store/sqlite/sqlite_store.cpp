@@ -7,6 +7,11 @@
 // sync started. Concurrent writers therefore share fsyncs instead of queueing one each behind the
 // mutex. A caller never sees success for a change that is not on disk. If the WAL file cannot be
 // opened (an unusual filesystem), the store falls back to synchronous=FULL.
+//
+// The server's request threads do not wait at all: inside begin_deferred()/end_deferred() a write
+// returns once committed, the request's ticket is the highest commit it made or could have read,
+// and when_durable() hands the ticket to one sync thread that fdatasyncs whatever has been
+// committed and then completes every waiter it covered (their responses go out then).
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
@@ -17,7 +22,9 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "core/metrics/metrics.hpp"
@@ -90,6 +97,10 @@ class SqliteStore final : public Store {
     if (m_wal_fd >= 0) m_db.exec("PRAGMA synchronous=NORMAL");
   }
   ~SqliteStore() override {
+    if (m_syncer.joinable()) {  // completes whoever still waits, then stops
+      m_syncer.request_stop();
+      m_syncer.join();
+    }
     m_statements.clear();
     if (m_wal_fd >= 0) ::close(m_wal_fd);
   }
@@ -540,8 +551,17 @@ class SqliteStore final : public Store {
       }
     } timed{what, start};
     std::uint64_t commit = 0;
+    const bool deferred = t_deferred.store == this;
     auto result = [&]() -> decltype(f()) {
       std::lock_guard lock(m_mutex);
+      // What this call reads or writes is at most every commit so far: the deferred ticket.
+      struct Seen {
+        SqliteStore& s;
+        bool deferred;
+        ~Seen() {
+          if (deferred) t_deferred.ticket = std::max(t_deferred.ticket, s.m_commit_seq.load());
+        }
+      } seen{*this, deferred};
       const auto changes_before = sqlite3_total_changes64(m_db.getHandle());
       struct ResetUsed {
         SqliteStore& s;
@@ -560,10 +580,63 @@ class SqliteStore final : public Store {
         return fail(sql_error(e, what));
       }
     }();
-    if (commit != 0 && result) {
+    if (commit != 0 && result && !deferred) {
       if (auto synced = sync_through(commit); !synced) return fail(std::move(synced).error());
     }
     return result;
+  }
+
+ public:
+  void begin_deferred() override { t_deferred = {this, 0}; }
+
+  std::uint64_t end_deferred() override {
+    const std::uint64_t ticket = t_deferred.store == this ? t_deferred.ticket : 0;
+    t_deferred = {};
+    return ticket <= m_synced_seen.load() ? 0 : ticket;
+  }
+
+  void when_durable(std::uint64_t ticket, std::function<void(Result<void>)> done) override {
+    if (ticket == 0 || m_wal_fd < 0 || ticket <= m_synced_seen.load()) {
+      done({});
+      return;
+    }
+    {
+      std::lock_guard lock(m_wait_mutex);
+      m_waiters.push_back({ticket, std::move(done)});
+      if (!m_syncer.joinable()) m_syncer = std::jthread([this](std::stop_token stop) { sync_loop(stop); });
+    }
+    m_wait_cv.notify_one();
+  }
+
+ private:
+  struct Waiter {
+    std::uint64_t ticket;
+    std::function<void(Result<void>)> done;
+  };
+
+  /** The sync thread: one fdatasync for everything committed, then every waiter it covered. */
+  void sync_loop(std::stop_token stop) {
+    std::unique_lock lock(m_wait_mutex);
+    for (;;) {
+      m_wait_cv.wait(lock, stop, [&] { return !m_waiters.empty(); });
+      if (m_waiters.empty()) return;  // stopping, nobody waits
+      lock.unlock();
+      const Result<void> synced = sync_through(m_commit_seq.load());
+      lock.lock();
+      std::vector<Waiter> ready;
+      const std::uint64_t through = m_synced_seen.load();
+      for (auto it = m_waiters.begin(); it != m_waiters.end();) {
+        if (!synced || it->ticket <= through) {
+          ready.push_back(std::move(*it));
+          it = m_waiters.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      lock.unlock();
+      for (auto& w : ready) w.done(synced);
+      lock.lock();
+    }
   }
 
   /** A write and the audit event that records it, in one transaction: both or neither. The event is
@@ -628,6 +701,7 @@ class SqliteStore final : public Store {
     if (::fdatasync(m_wal_fd) != 0)
       return fail(ErrorKind::Io, "the store could not sync its write-ahead log to disk", std::strerror(errno));
     m_synced = target;
+    m_synced_seen.store(target);
     return {};
   }
 
@@ -786,7 +860,20 @@ class SqliteStore final : public Store {
   std::atomic<std::uint64_t> m_commit_seq{0};
   std::mutex m_sync_mutex;
   std::uint64_t m_synced = 0;  // guarded by m_sync_mutex
+  std::atomic<std::uint64_t> m_synced_seen{0};  // m_synced, readable without the lock
+  // Deferred durability: waiters for the sync thread (last member: stopped and joined first).
+  std::mutex m_wait_mutex;
+  std::condition_variable_any m_wait_cv;
+  std::vector<Waiter> m_waiters;
+  struct Deferred {
+    const SqliteStore* store = nullptr;
+    std::uint64_t ticket = 0;
+  };
+  static thread_local Deferred t_deferred;
+  std::jthread m_syncer;
 };
+
+thread_local SqliteStore::Deferred SqliteStore::t_deferred;
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <openssl/param_build.h>
 
 #include "core/lint/certificate_lint.hpp"
+#include "core/x509/csr.hpp"
 #include "core/policy/key_policy.hpp"
 #include "tests/unit/x509/x509_test_util.hpp"
 
@@ -157,4 +158,42 @@ TEST(Issuer, PreIssuanceLintRefusesBeforeSigningAndSignsWhatWasChecked) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().kind, ErrorKind::LintFailed);
   EXPECT_NE(refused.error().detail.find("test refusal"), std::string::npos);
+}
+
+TEST(Issuer, CopiesTheCsrSpkiByteForByteAndTheLintComparesIt) {
+  auto ca = test::make_root();
+  ca::KeySigner signer(test::copy_key(ca.key));
+  ca::Issuer issuer(ca.cert, signer);
+  ca::MemorySerialRegistry serials;
+  for (auto type : {crypto::KeyType::EcP256, crypto::KeyType::EcP384, crypto::KeyType::Ed25519, crypto::KeyType::Rsa2048}) {
+    auto key = *crypto::PrivateKey::generate(type);
+    auto csr = x509::UntrustedCsr::parse(*x509::make_csr_pem(x509::empty_name_der(), {{x509::GeneralNameType::Dns, "a.corp.internal"}}, key));
+    ASSERT_TRUE(csr);
+    auto verified = csr->verify();
+    ASSERT_TRUE(verified);
+    auto spec = test::leaf_spec({{x509::GeneralNameType::Dns, "a.corp.internal"}});
+    spec.sans_critical = true;
+    spec.subject_spki = verified->spki();
+    lint::Expectations ex{&ca.cert, false};
+    ex.subject_key = &verified->public_key();
+    ex.subject_spki_sha256 = verified->spki_fingerprint();
+    auto cert = issuer.issue(spec, verified->public_key(), serials, [&](const x509::Certificate& tbs) -> Result<void> {
+      auto f = lint::lint_certificate(tbs, ex);
+      if (lint::has_errors(f)) return fail(ErrorKind::LintFailed, lint::error_summary(f));
+      return {};
+    });
+    ASSERT_TRUE(cert) << cert.error().detail;
+    EXPECT_EQ(cert->spki_fingerprint(), verified->spki_fingerprint());
+    // The key is decoded on demand and is the CSR's; a relying party's parse agrees.
+    EXPECT_TRUE(cert->public_key().equals(key.public_key()));
+    auto reparsed = x509::Certificate::parse(cert->der());
+    ASSERT_TRUE(reparsed);
+    EXPECT_TRUE(reparsed->public_key().equals(key.public_key()));
+    EXPECT_TRUE(reparsed->signed_by(ca.cert.public_key()));
+    // A certificate whose key is not the CSR's fails the lint.
+    auto other = *crypto::PrivateKey::generate(crypto::KeyType::EcP256);
+    auto wrong = test::issue_under(ca, test::leaf_spec({{x509::GeneralNameType::Dns, "a.corp.internal"}}), other.public_key());
+    ASSERT_TRUE(wrong);
+    EXPECT_TRUE(has(lint::lint_certificate(*wrong, ex), "key-mismatch"));
+  }
 }

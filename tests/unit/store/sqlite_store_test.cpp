@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include "core/store/store.hpp"
 
@@ -93,4 +96,48 @@ TEST(SqliteStore, OrderTransitionsAreCompareAndSet) {
   auto again = store->finish_issuance(c);  // the order is no longer processing: nothing is written
   ASSERT_FALSE(again);
   EXPECT_FALSE(*store->certificate_by_id("cert2"));
+}
+
+TEST(SqliteStore, DeferredWritesReturnATicketThatBecomesDurable) {
+  TempDb db;
+  auto store = *store::open_sqlite_store(db.path());
+  // Nothing touched: nothing to wait for.
+  store->begin_deferred();
+  EXPECT_EQ(store->end_deferred(), 0u);
+  // A write inside the scope returns before its fsync and yields a ticket.
+  store->begin_deferred();
+  ASSERT_TRUE(store->insert_account(account("a1", "tp1")));
+  const auto ticket = store->end_deferred();
+  EXPECT_GT(ticket, 0u);
+  // A read on another thread sees the committed row; its own ticket covers it too.
+  std::uint64_t reader_ticket = 0;
+  std::thread([&] {
+    store->begin_deferred();
+    auto a = store->account_by_id("a1");
+    EXPECT_TRUE(a && *a);
+    reader_ticket = store->end_deferred();
+  }).join();
+  EXPECT_GE(reader_ticket, ticket);
+  // when_durable completes (from the sync thread) for every waiter.
+  std::mutex mu;
+  std::condition_variable cv;
+  int done = 0;
+  for (auto t : {ticket, reader_ticket})
+    store->when_durable(t, [&](Result<void> r) {
+      EXPECT_TRUE(r);
+      std::lock_guard lock(mu);
+      ++done;
+      cv.notify_all();
+    });
+  std::unique_lock lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return done == 2; }));
+  lock.unlock();
+  // Once durable, a read of it has nothing left to wait for; outside a scope writes sync themselves.
+  store->begin_deferred();
+  (void)store->account_by_id("a1");
+  EXPECT_EQ(store->end_deferred(), 0u);
+  ASSERT_TRUE(store->insert_account(account("a2", "tp2")));
+  store->begin_deferred();
+  (void)store->account_by_id("a2");
+  EXPECT_EQ(store->end_deferred(), 0u);
 }
