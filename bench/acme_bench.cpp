@@ -110,5 +110,11 @@ int main(int argc, char** argv) {
               (c1.system - c0.system) * 1000 / done, peak_rss_kib(pid));
   std::printf("client: cpu_ms_per_order=%.2f (this bench, for the share of the 2 cores it takes)\n",
               ((self1.user - self0.user) + (self1.system - self0.system)) * 1000 / done);
+  // Ratios to issue #3's targets (1.5 ms CPU per order at C=32, p99 30 ms at C=8) and to its
+  // reference for Pebble on the same 2-core machine (~240 orders/s, 3.7–4.5 ms CPU, p99 58 ms at C=8):
+  // below 1 is better for CPU and p99, above 1 for throughput.
+  const double cpu = ((c1.user - c0.user) + (c1.system - c0.system)) * 1000 / done;
+  std::printf("ratios: cpu/order %.2fx target, %.2fx Pebble; p99 %.2fx target, %.2fx Pebble; orders/s %.2fx Pebble\n", cpu / 1.5,
+              cpu / 4.1, q(0.99) / 30.0, q(0.99) / 58.0, done / wall / 240.0);
   return failures ? 1 : 0;
 }
