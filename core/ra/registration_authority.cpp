@@ -434,7 +434,8 @@ Result<acme::Challenge> RegistrationAuthority::respond_challenge(const acme::Acc
   PKI_TRY_ASSIGN(bool started, m_store.transition_challenge(id, Status::Pending, Status::Processing));
   if (!started) return challenge(acct, id);  // someone else started it
   if (!m_queue) return fail(ErrorKind::Internal, "no validator is running");
-  auto queued = m_queue->enqueue({c, a.identifier, a.wildcard, m_cfg.account_uri_prefix + acct.id, key_authorization(acct, c.token), audit::current_request_id()});
+  auto queued = m_queue->enqueue({c, a.identifier, a.wildcard, m_cfg.account_uri_prefix + acct.id, key_authorization(acct, c.token),
+                                  audit::current_request_id(), acct.id});
   if (!queued) {
     (void)m_store.transition_challenge(id, Status::Processing, Status::Pending);
     return fail(std::move(queued).error());
@@ -454,7 +455,7 @@ Result<int> RegistrationAuthority::resume_validations() {
     if (!a) continue;
     PKI_TRY_ASSIGN(auto acct, m_store.account_by_id(a->account_id));
     if (!acct) continue;
-    PKI_TRY(m_queue->enqueue({c, a->identifier, a->wildcard, m_cfg.account_uri_prefix + acct->id, key_authorization(*acct, c.token)}));
+    PKI_TRY(m_queue->enqueue({c, a->identifier, a->wildcard, m_cfg.account_uri_prefix + acct->id, key_authorization(*acct, c.token), "", acct->id}));
     ++n;
   }
   if (n) m_log.info("interrupted validations resumed", {{"count", n}});
@@ -462,12 +463,20 @@ Result<int> RegistrationAuthority::resume_validations() {
 }
 
 void RegistrationAuthority::complete_validation(const ValidationOutcome& outcome) {
-  auto c = m_store.challenge_by_id(outcome.challenge_id);
-  if (!c || !*c) {
-    m_log.error("validation result for an unknown challenge", {{"challenge", outcome.challenge_id}});
-    return;
+  // The job carries the challenge (stored as processing before it was queued; only this path
+  // changes it afterwards) and its authorization's account and identifier.
+  const bool from_job = outcome.job && outcome.job->challenge.id == outcome.challenge_id && !outcome.job->account_id.empty();
+  acme::Challenge ch;
+  if (from_job) {
+    ch = outcome.job->challenge;
+  } else {
+    auto c = m_store.challenge_by_id(outcome.challenge_id);
+    if (!c || !*c) {
+      m_log.error("validation result for an unknown challenge", {{"challenge", outcome.challenge_id}});
+      return;
+    }
+    ch = **c;
   }
-  acme::Challenge ch = **c;
   ch.status = outcome.valid ? Status::Valid : Status::Invalid;
   ch.validated = m_clock.now();
   ch.error = outcome.problem;
@@ -477,7 +486,10 @@ void RegistrationAuthority::complete_validation(const ValidationOutcome& outcome
   ev.actor = "validator";
   ev.details = {{"challenge", ch.id}, {"authorization", ch.authz_id}, {"type", ch.type}, {"valid", outcome.valid},
                 {"problem", outcome.problem ? *outcome.problem : json()}, {"evidence", outcome.records}};
-  if (auto az = m_store.authz_by_id(ch.authz_id); az && *az) {
+  if (from_job) {
+    ev.account_id = outcome.job->account_id;
+    ev.identifiers = {outcome.job->identifier.type + ":" + (outcome.job->wildcard ? "*." : "") + outcome.job->identifier.value};
+  } else if (auto az = m_store.authz_by_id(ch.authz_id); az && *az) {
     ev.account_id = (*az)->account_id;
     ev.identifiers = {(*az)->identifier.type + ":" + ((*az)->wildcard ? "*." : "") + (*az)->identifier.value};
   }

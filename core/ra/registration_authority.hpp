@@ -46,6 +46,7 @@ struct ValidationJob {
   std::string account_uri;
   std::string key_authorization;
   std::string request_id;  // of the challenge response that started it (for the audit trail)
+  std::string account_id;  // the authorization's account
 };
 
 /** The validator as the RA sees it: a bounded queue. Errors: RateLimited when full. */
@@ -61,6 +62,9 @@ struct ValidationOutcome {
   bool valid = false;
   std::optional<nlohmann::json> problem;
   nlohmann::json records = nlohmann::json::array();  // what was seen, for the log
+  /** The job validated (set by the validator): the RA records the result from it without reading
+   * the challenge and authorization again. Absent: they are read from the store. */
+  std::optional<ValidationJob> job;
 };
 
 /** The issuing CA as the RA uses it. */
