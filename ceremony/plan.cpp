@@ -129,14 +129,7 @@ void declare_files(Step& s) {
 }  // namespace
 
 Result<Plan> load_plan(const fs::path& file) {
-  std::error_code ec;
-  if (!fs::exists(file, ec)) return fail(ErrorKind::NotFound, file.string() + ": no such plan");
-  toml::table root;
-  try {
-    root = toml::parse_file(file.string());
-  } catch (const toml::parse_error& e) {
-    return fail(ErrorKind::Config, file.string() + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
-  }
+  PKI_TRY_ASSIGN(toml::table root, config::parse_toml_file(file, "plan"));
   Plan plan;
   plan.file = fs::absolute(file);
   plan.dir = plan.file.parent_path();

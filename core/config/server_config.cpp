@@ -36,14 +36,7 @@ Result<void> check_host_port(const std::string& hp, const std::string& what) {
 }  // namespace
 
 Result<ServerConfig> load_server_config(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return fail(ErrorKind::NotFound, path.string() + ": no such configuration file");
-  toml::table root;
-  try {
-    root = toml::parse_file(path.string());
-  } catch (const toml::parse_error& e) {
-    return fail(ErrorKind::Config, path.string() + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
-  }
+  PKI_TRY_ASSIGN(toml::table root, parse_toml_file(path, "configuration file"));
   const fs::path abs = fs::absolute(path);
   Loader l(abs);
   ServerConfig c;

@@ -17,6 +17,18 @@ namespace pkictl::config {
 
 namespace fs = std::filesystem;
 
+/** Reads and parses a TOML file: NotFound names it as `what` ("configuration file", "plan"),
+ * a syntax error is Config with FILE:LINE. */
+inline Result<toml::table> parse_toml_file(const fs::path& file, const std::string& what) {
+  std::error_code ec;
+  if (!fs::exists(file, ec)) return fail(ErrorKind::NotFound, file.string() + ": no such " + what);
+  try {
+    return toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    return fail(ErrorKind::Config, file.string() + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+  }
+}
+
 class Loader {
  public:
   explicit Loader(fs::path file) : m_file(std::move(file)), m_dir(m_file.parent_path()) {}
