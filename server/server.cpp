@@ -131,7 +131,7 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   ra::RegistrationAuthority ra(*store, clock, ica, std::move(pol), rc, logger);
   PKI_TRY_ASSIGN(auto guard, va::AddressGuard::create(cfg.validation.allow_private));
   va::Validator validator(cfg.validation, va::make_resolver(cfg.validation.resolvers, cfg.validation.timeout, cfg.validation.require_all), std::move(guard), logger);
-  validator.set_sink([&ra](const ra::ValidationOutcome& o) { ra.complete_validation(o); });
+  validator.set_sink([&ra](const ra::ValidationJob& j, const ra::ValidationOutcome& o) { ra.complete_validation(j, o); });
   ra.set_validation_queue(&validator);
   if (auto resumed = ra.resume_validations(); !resumed) logger.warn("could not resume interrupted validations", {{"reason", resumed.error().detail}});
   // The audit trail: its checkpoint key, a first event, and a thread that signs the chain head.

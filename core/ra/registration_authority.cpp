@@ -462,21 +462,8 @@ Result<int> RegistrationAuthority::resume_validations() {
   return n;
 }
 
-void RegistrationAuthority::complete_validation(const ValidationOutcome& outcome) {
-  // The job carries the challenge (stored as processing before it was queued; only this path
-  // changes it afterwards) and its authorization's account and identifier.
-  const bool from_job = outcome.job && outcome.job->challenge.id == outcome.challenge_id && !outcome.job->account_id.empty();
-  acme::Challenge ch;
-  if (from_job) {
-    ch = outcome.job->challenge;
-  } else {
-    auto c = m_store.challenge_by_id(outcome.challenge_id);
-    if (!c || !*c) {
-      m_log.error("validation result for an unknown challenge", {{"challenge", outcome.challenge_id}});
-      return;
-    }
-    ch = **c;
-  }
+void RegistrationAuthority::complete_validation(const ValidationJob& job, const ValidationOutcome& outcome) {
+  acme::Challenge ch = job.challenge;
   ch.status = outcome.valid ? Status::Valid : Status::Invalid;
   ch.validated = m_clock.now();
   ch.error = outcome.problem;
@@ -486,13 +473,8 @@ void RegistrationAuthority::complete_validation(const ValidationOutcome& outcome
   ev.actor = "validator";
   ev.details = {{"challenge", ch.id}, {"authorization", ch.authz_id}, {"type", ch.type}, {"valid", outcome.valid},
                 {"problem", outcome.problem ? *outcome.problem : json()}, {"evidence", outcome.records}};
-  if (from_job) {
-    ev.account_id = outcome.job->account_id;
-    ev.identifiers = {outcome.job->identifier.type + ":" + (outcome.job->wildcard ? "*." : "") + outcome.job->identifier.value};
-  } else if (auto az = m_store.authz_by_id(ch.authz_id); az && *az) {
-    ev.account_id = (*az)->account_id;
-    ev.identifiers = {(*az)->identifier.type + ":" + ((*az)->wildcard ? "*." : "") + (*az)->identifier.value};
-  }
+  ev.account_id = job.account_id;
+  ev.identifiers = {job.identifier.type + ":" + (job.wildcard ? "*." : "") + job.identifier.value};
   auto r = m_store.record_validation(ch, ch.status, &ev);
   m_log.write(outcome.valid ? log::Level::Info : log::Level::Warn, "validation finished",
               {{"challenge", ch.id}, {"authz", ch.authz_id}, {"type", ch.type}, {"valid", outcome.valid},

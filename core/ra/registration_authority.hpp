@@ -62,9 +62,6 @@ struct ValidationOutcome {
   bool valid = false;
   std::optional<nlohmann::json> problem;
   nlohmann::json records = nlohmann::json::array();  // what was seen, for the log
-  /** The job validated (set by the validator): the RA records the result from it without reading
-   * the challenge and authorization again. Absent: they are read from the store. */
-  std::optional<ValidationJob> job;
 };
 
 /** The issuing CA as the RA uses it. */
@@ -129,8 +126,10 @@ class RegistrationAuthority final {
   /** Starts validation once; a repeated response returns the challenge's current state. */
   [[nodiscard]] Result<acme::Challenge> respond_challenge(const acme::Account& acct, const std::string& id, bool trigger);
   [[nodiscard]] Result<acme::Challenge> challenge(const acme::Account& acct, const std::string& id);
-  /** Called by the validator with its outcome. */
-  void complete_validation(const ValidationOutcome& outcome);
+  /** Called by the validator with the job it ran and its outcome. The job's challenge (stored as
+   * processing before it was queued, changed afterwards only here) and account are recorded as
+   * they are, without reading them again. */
+  void complete_validation(const ValidationJob& job, const ValidationOutcome& outcome);
 
   /** finalize (§7.4): the order must be ready; a processing or valid order is returned as is. */
   [[nodiscard]] Result<acme::Order> finalize(const acme::Account& acct, const std::string& order_id, std::string_view csr_der);

@@ -114,8 +114,7 @@ void Validator::worker() {
     }
     // Audit events of the outcome carry the id of the request that asked for the validation.
     const audit::RequestScope scope(next.job.request_id);
-    outcome.job = std::move(next.job);
-    if (m_sink) m_sink(outcome);
+    if (m_sink) m_sink(next.job, outcome);
   }
 }
 

@@ -51,7 +51,7 @@ class Validator final : public ra::ValidationQueue {
   Validator(const config::ValidationSection& cfg, std::unique_ptr<Resolver> resolver, AddressGuard guard, log::Logger& logger);
   ~Validator() override;
   /** Where outcomes go; set before the first enqueue. */
-  void set_sink(std::function<void(const ra::ValidationOutcome&)> sink) { m_sink = std::move(sink); }
+  void set_sink(std::function<void(const ra::ValidationJob&, const ra::ValidationOutcome&)> sink) { m_sink = std::move(sink); }
   [[nodiscard]] Result<void> enqueue(ra::ValidationJob job) override;
   /** Runs one validation synchronously (the workers call this). */
   ra::ValidationOutcome validate(const ra::ValidationJob& job);
@@ -73,7 +73,7 @@ class Validator final : public ra::ValidationQueue {
   std::unique_ptr<Resolver> m_resolver;
   AddressGuard m_guard;
   log::Logger& m_log;
-  std::function<void(const ra::ValidationOutcome&)> m_sink;
+  std::function<void(const ra::ValidationJob&, const ra::ValidationOutcome&)> m_sink;
   std::mutex m_mutex;
   std::condition_variable m_cv;
   std::deque<Scheduled> m_queue;  // due now, in arrival order
