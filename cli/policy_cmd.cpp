@@ -24,13 +24,10 @@ struct TestOptions {
 
 /** With a server configuration: the CA's limits for the lifetime lints. */
 Result<policy::CaLimits> ca_limits(const std::string& config_path, const Clock& clock) {
-  policy::CaLimits limits;
-  if (config_path.empty()) return limits;
+  if (config_path.empty()) return policy::CaLimits{};
   PKI_TRY_ASSIGN(auto cfg, config::load_server_config(config_path));
-  limits.max_lifetime = cfg.ca.max_lifetime;
   PKI_TRY_ASSIGN(auto ca, x509::Certificate::load(cfg.ca.cert.string()));
-  limits.remaining = std::chrono::duration_cast<Seconds>(ca.not_after() - clock.now());
-  return limits;
+  return policy::CaLimits::of(cfg.ca.max_lifetime, ca.not_after(), clock.now());
 }
 
 int run_lint(Context& ctx, const LintOptions& o) {

@@ -75,10 +75,7 @@ Result<std::shared_ptr<const policy::Policy>> load_policy(const config::ServerCo
       logger.warn("no policy and no allowed_identifiers: every order will be refused (set [acme] policy)");
     return policy::Policy::from_allow_list(cfg.acme.allowed_identifiers);
   }
-  policy::CaLimits limits;
-  limits.max_lifetime = cfg.ca.max_lifetime;
-  limits.remaining = std::chrono::duration_cast<Seconds>(ca_cert.not_after() - clock.now());
-  auto loaded = policy::Policy::load(cfg.acme.policy, limits);
+  auto loaded = policy::Policy::load(cfg.acme.policy, policy::CaLimits::of(cfg.ca.max_lifetime, ca_cert.not_after(), clock.now()));
   const std::string file = cfg.acme.policy.string();
   for (const auto& d : loaded.diagnostics)
     if (d.severity == policy::Diagnostic::Severity::Warning)

@@ -82,6 +82,10 @@ struct Decision {
 struct CaLimits {
   std::optional<Seconds> max_lifetime;  // [ca] max_lifetime
   std::optional<Seconds> remaining;     // the issuing CA certificate's time left
+  /** The limits of a server: its [ca] max_lifetime and the issuing CA's notAfter, as of `now`. */
+  static CaLimits of(Seconds max_lifetime, TimePoint ca_not_after, TimePoint now) {
+    return {max_lifetime, std::chrono::duration_cast<Seconds>(ca_not_after - now)};
+  }
 };
 
 class Policy;
