@@ -149,7 +149,7 @@ Result<Wfe::Authenticated> Wfe::authenticate(const Request& req, bool jwk_allowe
 }
 
 Result<Response> Wfe::dispatch(const Request& req, json& logline) {
-  const auto seg = segments(path_of(req.target));
+  auto seg = segments(path_of(req.target));
   if (path_of(req.target) == "/healthz" || path_of(req.target) == "/readyz") return health(path_of(req.target) == "/readyz");
   if (!seg.empty() && seg[0] != "acme") {
     // Published material: plain GET, no account needed.
@@ -158,21 +158,18 @@ Result<Response> Wfe::dispatch(const Request& req, json& logline) {
     return published(seg);
   }
   if (seg.empty() || seg[0] != "acme") return fail(ErrorKind::NotFound, "no such resource: " + path_of(req.target));
+  // A named ACME endpoint of the policy (/acme/NAME/…) has its own directory and newAccount and
+  // shares the rest: route it as the plain resource, remembering the name.
+  std::string named;
+  if (seg.size() == 3 && (seg[2] == "directory" || seg[2] == "new-account") && m_ra.policy()->directory(seg[1])) {
+    named = seg[1];
+    seg.erase(seg.begin() + 1);
+  }
   const std::string res = seg.size() > 1 ? seg[1] : "";
   const bool get = req.method == "GET" || req.method == "HEAD";
-  // A named ACME endpoint of the policy: its own directory and newAccount; the rest is shared.
-  if (seg.size() == 3 && (seg[2] == "directory" || seg[2] == "new-account") && m_ra.policy()->directory(seg[1])) {
-    if (seg[2] == "directory") {
-      if (!get) return fail(ErrorKind::Malformed, "use GET for the directory");
-      return directory(seg[1]);
-    }
-    if (req.method != "POST") return fail(ErrorKind::Malformed, "use POST for newAccount");
-    PKI_TRY_ASSIGN(auto auth, authenticate(req, true, false));
-    return new_account(auth, seg[1]);
-  }
   if (res == "directory" && seg.size() == 2) {
     if (!get) return fail(ErrorKind::Malformed, "use GET for the directory");
-    return directory();
+    return directory(named);
   }
   if (res == "new-nonce" && seg.size() == 2) {
     Response r;
@@ -194,7 +191,7 @@ Result<Response> Wfe::dispatch(const Request& req, json& logline) {
   const bool is_revoke = res == "revoke-cert" && seg.size() == 2;
   PKI_TRY_ASSIGN(auto auth, authenticate(req, is_new_account || is_revoke, !is_new_account));
   if (auth.account) logline["account"] = auth.account->id;
-  if (is_new_account) return new_account(auth);
+  if (is_new_account) return new_account(auth, named);
   if (is_revoke) return revoke(auth);
   if (res == "key-change" && seg.size() == 2) return key_change(auth);
   if (res == "new-order" && seg.size() == 2) return new_order(auth);
