@@ -6,20 +6,11 @@
 #include <filesystem>
 
 #include "core/audit/trail.hpp"
+#include "tests/unit/util/temp_dir.hpp"
 
 using namespace pkictl;
 
 namespace {
-struct TempDir {
-  std::filesystem::path dir;
-  TempDir() {
-    char tmpl[] = "/tmp/pkictl-audit-XXXXXX";
-    dir = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(dir); }
-  std::string db() const { return (dir / "pkictl.db").string(); }
-};
-
 acme::Account account(const std::string& id, const std::string& tp) {
   acme::Account a;
   a.id = id;
@@ -48,7 +39,7 @@ void sql(const std::string& path, const std::string& statement) {
 }  // namespace
 
 TEST(Audit, EventsCommitWithTheirChangeOnly) {
-  TempDir t;
+  test::TempDir t;
   auto store = *store::open_sqlite_store(t.db());
   const auto e1 = ev("account.created", "A");
   ASSERT_TRUE(store->insert_account(account("A", "tp-a"), &e1));
@@ -69,7 +60,7 @@ TEST(Audit, EventsCommitWithTheirChangeOnly) {
 }
 
 TEST(Audit, QueriesFilter) {
-  TempDir t;
+  test::TempDir t;
   auto store = *store::open_sqlite_store(t.db());
   for (int i = 0; i < 5; ++i) {
     auto e = ev(i % 2 ? "order.refused" : "order.created", "acct" + std::to_string(i % 2));
@@ -99,7 +90,7 @@ TEST(Audit, QueriesFilter) {
 }
 
 TEST(Audit, VerifyFindsEachTampering) {
-  TempDir t;
+  test::TempDir t;
   {
     auto store = *store::open_sqlite_store(t.db());
     for (int i = 0; i < 8; ++i) ASSERT_TRUE(store->append_audit(ev("order.created", "acct")));
@@ -116,7 +107,7 @@ TEST(Audit, VerifyFindsEachTampering) {
     EXPECT_EQ(ok.events, 8);
     EXPECT_EQ(ok.checkpoints, 1);
   }
-  const auto pristine = t.dir / "pristine.db";
+  const auto pristine = t.path / "pristine.db";
   std::filesystem::copy_file(t.db(), pristine);
   struct Case {
     const char* sql;
@@ -152,16 +143,16 @@ TEST(Audit, VerifyFindsEachTampering) {
 }
 
 TEST(Audit, KeyIsCreatedOnceEncryptedAndPrivate) {
-  TempDir t;
+  test::TempDir t;
   const Secret pass("audit test passphrase");
-  auto k1 = audit::ensure_audit_key(t.dir, pass);
+  auto k1 = audit::ensure_audit_key(t.path, pass);
   ASSERT_TRUE(k1);
-  EXPECT_EQ(std::filesystem::status(audit::audit_key_path(t.dir)).permissions() & std::filesystem::perms::all, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-  auto k2 = audit::ensure_audit_key(t.dir, pass);
+  EXPECT_EQ(std::filesystem::status(audit::audit_key_path(t.path)).permissions() & std::filesystem::perms::all, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto k2 = audit::ensure_audit_key(t.path, pass);
   ASSERT_TRUE(k2);
   EXPECT_TRUE(k1->public_key().equals(k2->public_key()));
-  EXPECT_TRUE(audit::load_audit_public_key(t.dir)->equals(k1->public_key()));
-  auto wrong = audit::ensure_audit_key(t.dir, Secret("wrong"));
+  EXPECT_TRUE(audit::load_audit_public_key(t.path)->equals(k1->public_key()));
+  auto wrong = audit::ensure_audit_key(t.path, Secret("wrong"));
   ASSERT_FALSE(wrong);
   EXPECT_EQ(wrong.error().kind, ErrorKind::BadPassphrase);
 }

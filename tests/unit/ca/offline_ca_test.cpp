@@ -9,6 +9,7 @@
 #include "core/x509/chain_verify.hpp"
 #include "core/x509/csr.hpp"
 #include "core/x509/name.hpp"
+#include "tests/unit/util/temp_dir.hpp"
 
 using namespace pkictl;
 namespace fs = std::filesystem;
@@ -17,11 +18,6 @@ namespace {
 
 class OfflineCa : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/pkictl-ca-XXXXXX";
-    dir = mkdtemp(tmpl);
-  }
-  void TearDown() override { fs::remove_all(dir); }
 
   ca::RootInitParams root_params() {
     ca::RootInitParams p;
@@ -44,7 +40,8 @@ class OfflineCa : public ::testing::Test {
     ASSERT_TRUE(ca::intermediate_csr({"CN=Issuing 1", crypto::KeyType::EcP256, dir / "iss", "intermediate", false}, pass));
   }
 
-  fs::path dir;
+  test::TempDir tmp;
+  const fs::path dir = tmp.path;
   Secret pass{"correct horse"};
   FakeClock clock{TimePoint(Seconds(1'790'000'000))};
 };

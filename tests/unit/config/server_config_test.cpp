@@ -4,21 +4,21 @@
 #include <fstream>
 
 #include "core/config/server_config.hpp"
+#include "tests/unit/util/temp_dir.hpp"
 
 using namespace pkictl;
 
 namespace {
-std::filesystem::path write(const std::string& text) {
-  char tmpl[] = "/tmp/pkictl-cfg-XXXXXX";
-  std::filesystem::path dir = mkdtemp(tmpl);
-  std::ofstream(dir / "pkictl.toml") << text;
-  return dir / "pkictl.toml";
+std::filesystem::path write(const test::TempDir& dir, const std::string& text) {
+  std::ofstream(dir.path / "pkictl.toml") << text;
+  return dir.path / "pkictl.toml";
 }
 const std::string base = "[ca]\ncert = \"i.crt\"\nkey = \"i.key\"\n";
 }  // namespace
 
 TEST(ServerConfig, LoadsDefaultsAndResolvesPathsRelativeToTheFile) {
-  const auto path = write(base + "[validation]\nhttp01_port = 5002\nresolvers = [\"127.0.0.1:8053\"]\n");
+  test::TempDir dir;
+  const auto path = write(dir, base + "[validation]\nhttp01_port = 5002\nresolvers = [\"127.0.0.1:8053\"]\n");
   auto c = config::load_server_config(path);
   ASSERT_TRUE(c) << c.error().detail;
   EXPECT_EQ(c->ca.cert, path.parent_path() / "i.crt");
@@ -44,7 +44,8 @@ TEST(ServerConfig, RejectsUnknownKeysAndBadValuesWithFileAndLine) {
            {"fail/no-ca", "[server]\nlisten = [\"127.0.0.1:1\"]\n", "[ca] cert and key are required"},
            {"fail/syntax", "[ca\n", ":1:"}}) {
     SCOPED_TRACE(c.name);
-    const auto path = write(c.text);
+    test::TempDir dir;
+    const auto path = write(dir, c.text);
     auto r = config::load_server_config(path);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().kind, ErrorKind::Config);

@@ -6,19 +6,11 @@
 #include <thread>
 
 #include "core/store/store.hpp"
+#include "tests/unit/util/temp_dir.hpp"
 
 using namespace pkictl;
 
 namespace {
-struct TempDb {
-  std::filesystem::path dir;
-  TempDb() {
-    char tmpl[] = "/tmp/pkictl-db-XXXXXX";
-    dir = mkdtemp(tmpl);
-  }
-  ~TempDb() { std::filesystem::remove_all(dir); }
-  std::string path() const { return (dir / "pkictl.db").string(); }
-};
 acme::Account account(const std::string& id, const std::string& tp) {
   acme::Account a;
   a.id = id;
@@ -30,8 +22,8 @@ acme::Account account(const std::string& id, const std::string& tp) {
 }  // namespace
 
 TEST(SqliteStore, SerialsAreUniquePerIssuer) {
-  TempDb db;
-  auto store = *store::open_sqlite_store(db.path());
+  test::TempDir db;
+  auto store = *store::open_sqlite_store(db.db());
   ASSERT_TRUE(store->reserve_serial("issuer-a", "01", "o1"));
   auto dup = store->reserve_serial("issuer-a", "01", "o2");
   ASSERT_FALSE(dup);
@@ -40,15 +32,15 @@ TEST(SqliteStore, SerialsAreUniquePerIssuer) {
 }
 
 TEST(SqliteStore, AccountsAreUniqueByKeyAndSurviveReopening) {
-  TempDb db;
+  test::TempDir db;
   {
-    auto store = *store::open_sqlite_store(db.path());
+    auto store = *store::open_sqlite_store(db.db());
     ASSERT_TRUE(store->insert_account(account("a1", "tp1")));
     auto dup = store->insert_account(account("a2", "tp1"));
     ASSERT_FALSE(dup);
     EXPECT_EQ(dup.error().kind, ErrorKind::Conflict);
   }
-  auto store = *store::open_sqlite_store(db.path());
+  auto store = *store::open_sqlite_store(db.db());
   auto a = store->account_by_thumbprint("tp1");
   ASSERT_TRUE(a && *a);
   EXPECT_EQ((*a)->id, "a1");
@@ -56,8 +48,8 @@ TEST(SqliteStore, AccountsAreUniqueByKeyAndSurviveReopening) {
 }
 
 TEST(SqliteStore, OrderTransitionsAreCompareAndSet) {
-  TempDb db;
-  auto store = *store::open_sqlite_store(db.path());
+  test::TempDir db;
+  auto store = *store::open_sqlite_store(db.db());
   ASSERT_TRUE(store->insert_account(account("a1", "tp1")));
   acme::Authorization az;
   az.id = "z1";
@@ -99,8 +91,8 @@ TEST(SqliteStore, OrderTransitionsAreCompareAndSet) {
 }
 
 TEST(SqliteStore, DeferredWritesReturnATicketThatBecomesDurable) {
-  TempDb db;
-  auto store = *store::open_sqlite_store(db.path());
+  test::TempDir db;
+  auto store = *store::open_sqlite_store(db.db());
   // Nothing touched: nothing to wait for.
   store->begin_deferred();
   EXPECT_EQ(store->end_deferred(), 0u);

@@ -4,18 +4,13 @@
 #include <filesystem>
 
 #include "core/util/atomic_file.hpp"
+#include "tests/unit/util/temp_dir.hpp"
 
 using namespace pkictl;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/pkictl-test-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
+struct TempDir : test::TempDir {
   std::size_t entries() const { return static_cast<std::size_t>(std::distance(fs::directory_iterator(path), fs::directory_iterator())); }
 };
 }  // namespace
