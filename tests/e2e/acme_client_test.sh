@@ -22,7 +22,7 @@ esac
 SH
 chmod +x dns-hook
 export DNS_MGMT
-acme() { timeout 120 "$PKICTL" acme --state ours --ca-bundle root/root.crt "$@"; }
+ACME_TIMEOUT=120 ACME_STATE=ours
 
 # --- Account.
 expect_rc 0 acme register --directory "$DIRECTORY" --contact mailto:ops@test.internal --agree-tos

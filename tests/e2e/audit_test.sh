@@ -13,7 +13,6 @@ add_metrics_listener pkictl.toml
 printf '[audit]\ncheckpoint_interval = "1s"\n' >>pkictl.toml
 start_server pkictl.toml
 export PKICTL_PASSPHRASE=client
-acme() { timeout 60 "$PKICTL" acme --state st --ca-bundle root/root.crt "$@"; }
 audit() { "$PKICTL" audit "$@" --config pkictl.toml; }
 expect_rc 0 acme register --directory "$DIRECTORY"
 expect_rc 0 acme issue --identifier dns:api.test.internal --http-listen "127.0.0.1:$HTTP01_PORT" --key-out a.key --cert-out a.crt --chain-out a.chain

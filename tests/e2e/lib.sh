@@ -87,6 +87,10 @@ allow_private = ["127.0.0.0/8", "::1/128"]
 timeout = "5s"
 TOML
 }
+# acme ARGS…: pkictl's own ACME client against the test server, state in ACME_STATE (default
+# "st"), bounded by ACME_TIMEOUT seconds (default 60).
+acme() { timeout "${ACME_TIMEOUT:-60}" "$PKICTL" acme --state "${ACME_STATE:-st}" --ca-bundle root/root.crt "$@"; }
+
 # add_metrics_listener CONFIG: a /metrics listener on a fresh port (METRICS_PORT).
 add_metrics_listener() {
   METRICS_PORT=$(free_port)

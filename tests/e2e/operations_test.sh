@@ -57,7 +57,6 @@ write_config pkictl.toml
 add_metrics_listener pkictl.toml
 start_server pkictl.toml
 export PKICTL_PASSPHRASE=ops
-acme() { timeout 60 "$PKICTL" acme --state st --ca-bundle root/root.crt "$@"; }
 expect_rc 0 acme register --directory "$DIRECTORY"
 expect_rc 1 acme issue --identifier dns:new.reload.example --http-listen "127.0.0.1:$HTTP01_PORT" --key-out r.key --cert-out r.crt
 expect_grep 'rejectedIdentifier' "$WORK/err"

@@ -138,7 +138,6 @@ expect_grep 'refused for binding search' "$WORK/err"
 printf '%s\n' "$(field pay.json hmac_key)" >pay.hmac
 expect_rc 0 "$PKICTL" eab create --config pkictl.toml --binding payments --json; cp "$WORK/out" pay2.json
 printf '%s\n' "$(field pay2.json hmac_key)" >pay2.hmac
-acme() { timeout 60 "$PKICTL" acme --state st --ca-bundle root/root.crt "$@"; }
 expect_rc 0 acme register --directory "$DIRECTORY" --eab-kid "$(field pay2.json kid)" --eab-hmac-key-file pay2.hmac
 expect_rc 0 acme issue --identifier dns:worker.payments.test.internal --profile client --http-listen "127.0.0.1:$HTTP01_PORT" \
   --key-out c.key --cert-out c.crt --chain-out c.chain

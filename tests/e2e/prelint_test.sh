@@ -16,7 +16,6 @@ write_config pkictl.toml
 add_metrics_listener pkictl.toml
 start_server pkictl.toml
 export PKICTL_PASSPHRASE=client
-acme() { timeout 60 "$PKICTL" acme --state st --ca-bundle root/root.crt "$@"; }
 expect_rc 0 acme register --directory "$DIRECTORY"
 expect_rc 0 acme issue --identifier dns:ok.payments.test.internal --http-listen "127.0.0.1:$HTTP01_PORT" --key-out a.key --cert-out a.crt --chain-out a.chain
 expect_rc 1 acme issue --identifier dns:web.search.test.internal --http-listen "127.0.0.1:$HTTP01_PORT" --key-out b.key --cert-out b.crt

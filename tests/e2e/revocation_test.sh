@@ -71,7 +71,7 @@ expect_grep 'badPublicKey' "$WORK/err"
 expect_grep 'revoked as compromised' "$WORK/err"
 
 # --- ARI: windows inside the lifetime; "replaces" recorded and single-use; revocation makes it due.
-acme() { timeout 120 "$PKICTL" acme --state st --ca-bundle root/root.crt "$@"; }
+ACME_TIMEOUT=120
 expect_rc 0 acme register --directory "$DIRECTORY"
 expect_rc 0 acme issue --identifier dns:ari.test.internal --http-listen "127.0.0.1:$HTTP01_PORT" --key-out ari.key --cert-out ari.crt
 expect_rc 0 acme renew
