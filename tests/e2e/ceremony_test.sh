@@ -7,9 +7,7 @@
 # they reveal nothing, a mistyped share fails its checksum.
 source "$(dirname "$0")/lib.sh"
 echo 'ceremony passphrase' >pass; chmod 600 pass
-"$PKICTL" intermediate csr --subject "CN=Ceremony Issuing CA,O=pkictl tests" --out issuing --passphrase-file pass >/dev/null
-"$PKICTL" intermediate csr --subject "CN=Old Issuing CA,O=pkictl tests" --out old --passphrase-file pass >/dev/null
-"$PKICTL" root init --subject "CN=Next Root,O=pkictl tests" --out next --passphrase-file pass >/dev/null
+ceremony_inputs Ceremony
 cat >plan.toml <<'TOML'
 [ceremony]
 name = "Test Root 2026"

@@ -115,6 +115,14 @@ verify_chain() {
   ok
 }
 stop_server() { kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; }
+# ceremony_inputs LABEL: what the ceremony plans take as input, made with the passphrase file
+# "pass": CSRs for an issuing CA (issuing/) and an old one (old/), and a second root (next/).
+ceremony_inputs() {
+  "$PKICTL" intermediate csr --subject "CN=$1 Issuing CA,O=pkictl tests" --out issuing --passphrase-file pass >/dev/null
+  "$PKICTL" intermediate csr --subject "CN=$1 Old CA,O=pkictl tests" --out old --passphrase-file pass >/dev/null
+  "$PKICTL" root init --subject "CN=Next Root,O=pkictl tests" --out next --passphrase-file pass >/dev/null
+}
+
 # ceremony_ca_steps: the [[step]]s a ceremony runs once its root (root/) exists, for file and token
 # keys alike: a name-constrained issuing CA (issuing/), a second one (old/), a cross-certificate of
 # next/root.crt. The CSRs and next/ must exist.

@@ -34,9 +34,7 @@ expect_rc 1 "$PKICTL" root init --subject "CN=X" --out r5 --key-uri 'pkcs11:toke
 expect_grep 'put no PIN in the URI' "$WORK/err"
 
 # --- A ceremony against the token root.
-"$PKICTL" intermediate csr --subject "CN=Token Issuing CA,O=pkictl tests" --out issuing --passphrase-file pass >/dev/null
-"$PKICTL" intermediate csr --subject "CN=Token Old CA,O=pkictl tests" --out old --passphrase-file pass >/dev/null
-"$PKICTL" root init --subject "CN=Next Root,O=pkictl tests" --out next --passphrase-file pass >/dev/null
+ceremony_inputs Token
 cat >plan.toml <<'TOML'
 [ceremony]
 name = "Token ceremony"
