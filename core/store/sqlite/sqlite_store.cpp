@@ -554,14 +554,6 @@ class SqliteStore final : public Store {
     const bool deferred = t_deferred.store == this;
     auto result = [&]() -> decltype(f()) {
       std::lock_guard lock(m_mutex);
-      // What this call reads or writes is at most every commit so far: the deferred ticket.
-      struct Seen {
-        SqliteStore& s;
-        bool deferred;
-        ~Seen() {
-          if (deferred) t_deferred.ticket = std::max(t_deferred.ticket, s.m_commit_seq.load());
-        }
-      } seen{*this, deferred};
       const auto changes_before = sqlite3_total_changes64(m_db.getHandle());
       struct ResetUsed {
         SqliteStore& s;
@@ -580,6 +572,9 @@ class SqliteStore final : public Store {
         return fail(sql_error(e, what));
       }
     }();
+    // Deferred: what this call read or wrote is covered by every commit made so far (taken after
+    // the lock, so possibly a later one: a ticket may only be too high, never too low).
+    if (deferred) t_deferred.ticket = std::max(t_deferred.ticket, m_commit_seq.load());
     if (commit != 0 && result && !deferred) {
       if (auto synced = sync_through(commit); !synced) return fail(std::move(synced).error());
     }
