@@ -216,12 +216,12 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
       ev.type = "policy.reload_refused";
       ev.decision = "deny";
       ev.details = {{"file", cfg.source.string()}, {"reason", next_policy.error().detail}};
-      (void)store->append_audit(ev);
+      audit::record(*store, ev, logger);
       return;
     }
     ev.type = "policy.reloaded";
     ev.details = {{"source", (*next_policy)->source()}, {"bindings", (*next_policy)->bindings().size()}, {"profiles", (*next_policy)->profiles().size()}};
-    (void)store->append_audit(ev);
+    audit::record(*store, ev, logger);
     metrics::registry().inc("pkictl_policy_reloads_total", {{"result", "ok"}});
     logger.info("policy reloaded", {{"file", cfg.source.string()}, {"source", (*next_policy)->source()}, {"bindings", (*next_policy)->bindings().size()},
                                     {"profiles", (*next_policy)->profiles().size()},

@@ -56,4 +56,9 @@ Result<VerifyReport> verify_store(store::Store& store, const crypto::PublicKey& 
   return v.finish();
 }
 
+void record(store::Store& store, const Event& ev, log::Logger& log) {
+  if (auto a = store.append_audit(ev); !a)
+    log.error("could not record an event in the audit trail", {{"type", ev.type}, {"error", a.error().detail}});
+}
+
 }  // namespace pkictl::audit

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "core/audit/audit.hpp"
+#include "core/log/logger.hpp"
 #include "core/store/store.hpp"
 #include "core/util/secret.hpp"
 
@@ -18,6 +19,10 @@ std::filesystem::path audit_public_key_path(const std::filesystem::path& data_di
 [[nodiscard]] Result<crypto::PrivateKey> ensure_audit_key(const std::filesystem::path& data_dir, const Secret& passphrase);
 /** The public key for verification: `file` if given, else the one beside the data. */
 [[nodiscard]] Result<crypto::PublicKey> load_audit_public_key(const std::filesystem::path& data_dir, const std::filesystem::path& file = {});
+
+/** Appends an event that records no state change of its own (a refusal, a reload). A failure is
+ * logged, not returned: what was decided stands either way. */
+void record(store::Store& store, const Event& ev, log::Logger& log);
 
 /** Signs the chain head if it moved since the last checkpoint; nullopt when nothing was new. */
 [[nodiscard]] Result<std::optional<Checkpoint>> checkpoint(store::Store& store, const crypto::PrivateKey& key, TimePoint now);

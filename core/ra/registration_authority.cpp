@@ -1,7 +1,7 @@
 #include "core/ra/registration_authority.hpp"
 
 #include "core/acme/ari.hpp"
-#include "core/audit/audit.hpp"
+#include "core/audit/trail.hpp"
 #include "core/metrics/metrics.hpp"
 #include "core/ra/revocation.hpp"
 
@@ -83,7 +83,7 @@ Result<RegistrationAuthority::AccountResult> RegistrationAuthority::new_account(
     if (payload.is_object() && payload.contains("externalAccountBinding")) {
       if (auto eab = acme::parse_eab(payload["externalAccountBinding"])) ev.details["eab_kid"] = eab->kid;
     }
-    if (auto a = m_store.append_audit(ev); !a) m_log.error("could not record a refusal in the audit trail", {{"error", a.error().detail}});
+    audit::record(m_store, ev, m_log);
   }
   return r;
 }
@@ -268,7 +268,7 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
     ev.binding = binding.name;
     for (const auto& s : refused.sub_errors) ev.identifiers.push_back(s.identifier_type + ":" + s.identifier_value);
     ev.details = {{"refusals", subs}, {"rules", rule_ids}, {"profile", profile.name}};
-    if (auto a = m_store.append_audit(ev); !a) m_log.error("could not record a refusal in the audit trail", {{"error", a.error().detail}});
+    audit::record(m_store, ev, m_log);
     for (const auto& r : rule_ids) metrics::registry().inc("pkictl_policy_denials_total", {{"rule", r}});
     return fail(std::move(refused));
   }
@@ -561,7 +561,7 @@ Result<acme::Order> RegistrationAuthority::deny(const acme::Account& acct, const
   auto ev = event_for("policy.refused", acct);
   ev.decision = "deny";
   ev.details = {{"rule", rule}, {"reason", e.detail}, {"problem", std::string(to_string(e.kind))}};
-  if (auto a = m_store.append_audit(ev); !a) m_log.error("could not record a refusal in the audit trail", {{"error", a.error().detail}});
+  audit::record(m_store, ev, m_log);
   return fail(std::move(e));
 }
 
