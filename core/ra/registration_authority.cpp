@@ -352,9 +352,7 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
   ev.identifiers = shown(o.identifiers);
   ev.details = {{"order", o.id}, {"profile", profile.name}, {"decisions", allowed_by}, {"new_authorizations", fresh.size()}, {"replaces", o.replaces}};
   PKI_TRY(m_store.insert_order(o, fresh, &ev));
-  json idj = json::array();
-  for (const auto& i : o.identifiers) idj.push_back(i.type + ":" + i.value);
-  m_log.info("order created", {{"account", acct.id}, {"order", o.id}, {"identifiers", idj}, {"new_authzs", fresh.size()}, {"binding", binding.name},
+  m_log.info("order created", {{"account", acct.id}, {"order", o.id}, {"identifiers", ev.identifiers}, {"new_authzs", fresh.size()}, {"binding", binding.name},
                                {"profile", profile.name}});
   return refresh(o);
 }
@@ -511,7 +509,7 @@ Result<void> RegistrationAuthority::check_csr_matches(const acme::Order& o, cons
   return {};
 }
 
-Result<x509::CertificateSpec> RegistrationAuthority::certificate_spec(const acme::Order& o, const crypto::PublicKey& key, const policy::Binding& binding,
+Result<x509::CertificateSpec> RegistrationAuthority::certificate_spec(const acme::Order& o, const x509::VerifiedCsr& csr, const policy::Binding& binding,
                                                                       const policy::Profile& profile) {
   const auto& issuer = m_ca.issuer->certificate();
   x509::CertificateSpec spec;
@@ -527,7 +525,8 @@ Result<x509::CertificateSpec> RegistrationAuthority::certificate_spec(const acme
     spec.sans_critical = true;  // RFC 5280 §4.2.1.6: critical when the subject is empty
   }
   spec.basic_constraints = x509::BasicConstraints{false, std::nullopt};
-  spec.key_usage = profile.key_usage ? profile.key_usage : x509::DigitalSignature | (key.info().algorithm == "RSA" ? x509::KeyEncipherment : 0u);
+  spec.key_usage = profile.key_usage ? profile.key_usage : x509::DigitalSignature | (csr.public_key().info().algorithm == "RSA" ? x509::KeyEncipherment : 0u);
+  spec.subject_spki = csr.spki();  // as the subject sent it, not re-encoded
   spec.extended_key_usage = profile.ext_key_usage;
   spec.policy_oids = profile.policy_oids;
   const auto lifetimes = policy::Policy::lifetimes(binding, profile, m_cfg.default_cert_lifetime, m_cfg.max_cert_lifetime);
@@ -639,9 +638,8 @@ Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, c
   if (!claimed) return order(acct, order_id);
   // From here on, failures must mark the order invalid.
   o.status = Status::Processing;
-  auto spec = certificate_spec(o, csr.public_key(), binding, profile);
+  auto spec = certificate_spec(o, csr, binding, profile);
   if (!spec) return fail_order(o, spec.error());
-  spec->subject_spki = csr.spki();  // the CSR's SPKI as sent, not re-encoded
   store::StoreSerialRegistry serials(m_store, m_ca.key_id_hex, o.id);
   const auto sign_start = std::chrono::steady_clock::now();
   // Pre-issuance lint: the exact certificate, against the profile, the issuer and the policy.

@@ -19,6 +19,10 @@
 #include "core/store/store.hpp"
 #include "core/x509/csr.hpp"
 
+namespace pkictl::x509 {
+class VerifiedCsr;
+}
+
 namespace pkictl::ra {
 
 struct RaConfig {
@@ -149,7 +153,8 @@ class RegistrationAuthority final {
  private:
   Result<std::vector<acme::Authorization>> authzs_of(const acme::Order& o);
   Result<acme::Order> refresh(acme::Order o);
-  Result<x509::CertificateSpec> certificate_spec(const acme::Order& o, const crypto::PublicKey& key, const policy::Binding& binding,
+  /** The certificate for `o` and the CSR's key (its SubjectPublicKeyInfo copied as sent). */
+  Result<x509::CertificateSpec> certificate_spec(const acme::Order& o, const x509::VerifiedCsr& csr, const policy::Binding& binding,
                                                 const policy::Profile& profile);
   /** The challenge types offered for `ident` to an account of `binding` (server ∩ identifier ∩ binding). */
   std::vector<std::string> offered_types(const acme::Identifier& ident, const policy::Binding& binding) const;
