@@ -57,16 +57,14 @@ void print_events(Context& ctx, const std::vector<audit::Event>& events, const s
   if (format == "csv") {
     if (header) ctx.out << "seq,time,type,decision,account,binding,identifiers,serial,request_id,details\n";
     for (const auto& e : events) {
-      std::string ids;
-      for (const auto& i : e.identifiers) ids += (ids.empty() ? "" : " ") + i;
+      const std::string ids = util::join(e.identifiers, " ");
       ctx.out << e.seq << "," << util::format_time(e.time) << "," << csv_field(e.type) << "," << e.decision << "," << csv_field(e.account_id) << ","
               << csv_field(e.binding) << "," << csv_field(ids) << "," << e.serial << "," << e.request_id << "," << csv_field(e.details.dump()) << "\n";
     }
     return;
   }
   for (const auto& e : events) {
-    std::string ids;
-    for (const auto& i : e.identifiers) ids += (ids.empty() ? "" : " ") + i;
+    const std::string ids = util::join(e.identifiers, " ");
     ctx.out << e.seq << "  " << util::format_time(e.time) << "  " << e.type << (e.decision.empty() ? "" : " [" + e.decision + "]")
             << (e.account_id.empty() ? "" : "  account=" + e.account_id) << (e.binding.empty() ? "" : "  binding=" + e.binding)
             << (ids.empty() ? "" : "  " + ids) << (e.serial.empty() ? "" : "  serial=" + e.serial)

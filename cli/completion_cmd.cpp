@@ -6,6 +6,7 @@
 
 #include "cli/app.hpp"
 #include "core/crypto/key.hpp"
+#include "core/util/text.hpp"
 
 namespace pkictl::cli {
 namespace {
@@ -61,11 +62,7 @@ void walk(const CLI::App* app, std::vector<std::string> path, std::vector<Node>&
   }
 }
 
-std::string join(const std::vector<std::string>& v, const std::string& sep = " ") {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-  return s;
-}
+std::string join(const std::vector<std::string>& v, std::string_view sep = " ") { return util::join(v, sep); }
 
 std::string bash_script(const std::vector<Node>& nodes) {
   std::ostringstream o;

@@ -76,9 +76,7 @@ Result<Issued> issue(AcmeClient& client, const IssueRequest& req, Solver& solver
       if (c.value("type", "") == solver.type()) chosen = &c;
     }
     if (!chosen) {
-      std::string list;
-      for (const auto& o : offered) list += (list.empty() ? "" : ", ") + o;
-      return fail(ErrorKind::Unauthorized, shown + ": the server does not offer " + solver.type() + " for it (offered: " + list + ")");
+      return fail(ErrorKind::Unauthorized, shown + ": the server does not offer " + solver.type() + " for it (offered: " + util::join(offered) + ")");
     }
     Pending p{url.get<std::string>(), ident, wildcard, chosen->value("token", ""), client.key_authorization(chosen->value("token", "")),
               chosen->value("url", "")};

@@ -12,11 +12,6 @@ using nlohmann::json;
 
 thread_local std::string t_request_id;
 
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
-  return out;
-}
 
 }  // namespace
 
@@ -102,7 +97,7 @@ bool ChainVerifier::feed(const StoredEvent& e) {
   auto ev = from_body(e.body);
   if (!ev) return broken(e.seq, "event " + std::to_string(e.seq) + ": " + ev.error().detail);
   if (ev->seq != e.seq || ev->type != e.type || ev->decision != e.decision || ev->account_id != e.account_id || ev->binding != e.binding ||
-      join(ev->identifiers) != e.identifiers || ev->serial != e.serial ||
+      util::join(ev->identifiers, ",") != e.identifiers || ev->serial != e.serial ||
       std::chrono::duration_cast<std::chrono::milliseconds>(ev->time.time_since_epoch()).count() != e.time_ms)
     return broken(e.seq, "event " + std::to_string(e.seq) + ": its searchable columns differ from its hashed body (edited?)");
   for (const auto& c : m_checkpoints)

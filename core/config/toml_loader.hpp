@@ -43,9 +43,7 @@ class Loader {
     for (const auto& [k, v] : t) {
       const std::string key(k.str());
       if (!keys.count(key)) {
-        std::string list;
-        for (const auto& x : keys) list += (list.empty() ? "" : ", ") + x;
-        return fail(error(&v, prefix + key, "unknown key (known: " + list + ")"));
+        return fail(error(&v, prefix + key, "unknown key (known: " + util::join(keys) + ")"));
       }
     }
     return {};

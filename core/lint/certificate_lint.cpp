@@ -56,11 +56,7 @@ std::vector<std::string> policies_of(X509* x) {
   return out;
 }
 
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out.empty() ? "none" : out;
-}
+std::string listed(const std::vector<std::string>& v) { return v.empty() ? "none" : util::join(v); }
 
 }  // namespace
 
@@ -124,10 +120,10 @@ std::vector<Finding> lint_certificate(const x509::Certificate& cert, const Expec
     auto want = *ex.ext_key_usage, got = ekus.value_or(std::vector<std::string>{});
     std::sort(want.begin(), want.end());
     std::sort(got.begin(), got.end());
-    if (want != got) error("eku-mismatch", "extendedKeyUsage is [" + join(got) + "], the profile says [" + join(want) + "]");
+    if (want != got) error("eku-mismatch", "extendedKeyUsage is [" + listed(got) + "], the profile says [" + listed(want) + "]");
   }
   if (ex.key_usage && ku.value_or(0) != *ex.key_usage)
-    error("ku-mismatch", "keyUsage is [" + join(x509::key_usage_names(ku.value_or(0))) + "], the profile says [" + join(x509::key_usage_names(*ex.key_usage)) + "]");
+    error("ku-mismatch", "keyUsage is [" + listed(x509::key_usage_names(ku.value_or(0))) + "], the profile says [" + listed(x509::key_usage_names(*ex.key_usage)) + "]");
   if (!ex.policy_oids.empty()) {
     const auto have = policies_of(x);
     for (const auto& oid : ex.policy_oids)
@@ -141,7 +137,7 @@ std::vector<Finding> lint_certificate(const x509::Certificate& cert, const Expec
   if (!ex.key_checked)
     if (auto k = policy::check_key(key); !k) error("weak-key", k.error().detail);
   if (!ex.key_types.empty() && std::find(ex.key_types.begin(), ex.key_types.end(), policy::key_type_of(key)) == ex.key_types.end())
-    error("key-not-allowed", key.info().describe() + " keys are not allowed here (allowed: " + join(ex.key_types) + ")");
+    error("key-not-allowed", key.info().describe() + " keys are not allowed here (allowed: " + listed(ex.key_types) + ")");
 
   // Against the issuer.
   if (ex.issuer) {

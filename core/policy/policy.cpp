@@ -12,6 +12,7 @@
 #include "core/policy/challenge_policy.hpp"
 #include "core/policy/key_policy.hpp"
 #include "core/x509/profile.hpp"
+#include "core/util/text.hpp"
 
 namespace pkictl::policy {
 namespace {
@@ -22,11 +23,6 @@ const std::vector<std::string> known_key_types = {"ec-p256", "ec-p384", "ec-p521
 
 int line_of(const toml::node* n) { return n ? static_cast<int>(n->source().begin.line) : 0; }
 
-std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
 
 }  // namespace
 
@@ -77,7 +73,7 @@ class PolicyReader {
   void known(const toml::table& t, const std::string& prefix, const std::set<std::string>& keys) {
     for (const auto& [k, v] : t)
       if (!keys.count(std::string(k.str())))
-        error(&v, "unknown-key", "unknown key " + prefix + std::string(k.str()), "known keys here: " + join({keys.begin(), keys.end()}));
+        error(&v, "unknown-key", "unknown key " + prefix + std::string(k.str()), "known keys here: " + util::join(keys));
   }
   template <class T>
   bool get(const toml::table& t, const std::string& prefix, const char* key, T& out) {
@@ -138,7 +134,7 @@ class PolicyReader {
     for (const auto& [v, n] : strings(t, prefix, "key_types")) {
       const std::string k = util::to_lower(v);
       if (std::find(known_key_types.begin(), known_key_types.end(), k) == known_key_types.end())
-        error(n, "unknown-key-type", prefix + "key_types: unknown key type \"" + v + "\"", "use " + join(known_key_types));
+        error(n, "unknown-key-type", prefix + "key_types: unknown key type \"" + v + "\"", "use " + util::join(known_key_types));
       else p.key_types.push_back(k);
     }
     for (const auto& [v, n] : strings(t, prefix, "policy_oids")) {
@@ -417,7 +413,7 @@ Result<const Profile*> Policy::profile_for(const Binding& b, const std::string& 
     return fail(ErrorKind::InvalidProfile, "unknown profile \"" + name + "\" (this server offers: " + known + ")");
   }
   if (!b.profiles.empty() && std::find(b.profiles.begin(), b.profiles.end(), name) == b.profiles.end())
-    return fail(ErrorKind::Unauthorized, "binding " + b.name + " may not use profile \"" + name + "\" (it may use: " + join(b.profiles) + ")");
+    return fail(ErrorKind::Unauthorized, "binding " + b.name + " may not use profile \"" + name + "\" (it may use: " + util::join(b.profiles) + ")");
   return &it->second;
 }
 
@@ -472,7 +468,7 @@ Result<void> Policy::check_key(const Profile& profile, const crypto::PublicKey& 
   if (profile.key_types.empty()) return {};
   const std::string t = key_type_of(key);
   if (std::find(profile.key_types.begin(), profile.key_types.end(), t) == profile.key_types.end())
-    return fail(ErrorKind::BadPublicKey, "profile " + profile.name + " does not allow " + key.info().describe() + " keys (allowed: " + join(profile.key_types) + ")");
+    return fail(ErrorKind::BadPublicKey, "profile " + profile.name + " does not allow " + key.info().describe() + " keys (allowed: " + util::join(profile.key_types) + ")");
   return {};
 }
 

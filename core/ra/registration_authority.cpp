@@ -15,6 +15,7 @@
 #include "core/policy/key_policy.hpp"
 #include "core/x509/csr.hpp"
 #include "core/x509/name.hpp"
+#include "core/util/text.hpp"
 
 namespace pkictl::ra {
 namespace {
@@ -549,9 +550,7 @@ std::vector<std::string> RegistrationAuthority::offered_types(const acme::Identi
 std::string RegistrationAuthority::why_no_challenge(const acme::Identifier& ident, const policy::Binding& binding) const {
   if (auto why = m_challenges.why_none(ident); !why.empty()) return why;
   if (!offered_types(ident, binding).empty()) return {};
-  std::string list;
-  for (const auto& c : binding.challenges) list += (list.empty() ? "" : ", ") + c;
-  return "binding " + binding.name + " may use only " + list + ", and none of them can validate " + ident.type + ":" + ident.value;
+  return "binding " + binding.name + " may use only " + util::join(binding.challenges) + ", and none of them can validate " + ident.type + ":" + ident.value;
 }
 
 Result<acme::Order> RegistrationAuthority::deny(const acme::Account& acct, const std::string& rule, Error e) {

@@ -12,6 +12,19 @@
 
 namespace pkictl::util {
 
+/** The items (strings) with `sep` between them: join({"a", "b"}) == "a, b". */
+template <class Range>
+std::string join(const Range& items, std::string_view sep = ", ") {
+  std::string out;
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out += sep;
+    out += item;
+    first = false;
+  }
+  return out;
+}
+
 using Bytes = std::vector<std::uint8_t>;
 
 std::string to_hex(std::span<const std::uint8_t> bytes, char sep = 0, bool upper = false);

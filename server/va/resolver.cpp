@@ -41,8 +41,7 @@ class Channel final {
     opts.lookups = lookups;
     if (ares_init_options(&c.m_ch, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_LOOKUPS) != ARES_SUCCESS)
       return fail(ErrorKind::Internal, "c-ares initialisation failed");
-    std::string csv;
-    for (const auto& s : servers) csv += (csv.empty() ? "" : ",") + s;
+    const std::string csv = util::join(servers, ",");
     if (!csv.empty() && ares_set_servers_ports_csv(c.m_ch, csv.c_str()) != ARES_SUCCESS)
       return fail(ErrorKind::Config, "bad resolver list \"" + csv + "\"");
     return c;
@@ -134,9 +133,7 @@ std::vector<std::string> txt_in(const std::vector<unsigned char>& msg) {
 
 std::string server_label(const std::vector<std::string>& servers) {
   if (servers.empty()) return "system resolver";
-  std::string s;
-  for (const auto& x : servers) s += (s.empty() ? "" : ",") + x;
-  return s;
+  return util::join(servers, ",");
 }
 
 class CaresResolver final : public Resolver {

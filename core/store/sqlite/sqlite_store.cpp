@@ -30,6 +30,7 @@
 #include "core/metrics/metrics.hpp"
 #include "core/store/sqlite/schema.hpp"
 #include "core/store/store.hpp"
+#include "core/util/text.hpp"
 
 namespace pkictl::store {
 namespace {
@@ -665,8 +666,7 @@ class SqliteStore final : public Store {
     if (e.request_id.empty()) e.request_id = audit::current_request_id();
     const std::string body = audit::canonical_body(e);
     e.hash = audit::chain_hash(e.prev_hash, body);
-    std::string idents;
-    for (const auto& i : e.identifiers) idents += (idents.empty() ? "" : ",") + i;
+    const std::string idents = util::join(e.identifiers, ",");
     SQLite::Statement& st = prepare("INSERT INTO audit_events(seq, time_ms, type, decision, account_id, binding, identifiers, serial, body, prev_hash, hash) "
                                     "VALUES(?,?,?,?,?,?,?,?,?,?,?)");
     st.bind(1, static_cast<int64_t>(e.seq));
