@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "core/util/text.hpp"
 
 using namespace pkictl;
@@ -46,4 +48,12 @@ TEST(Time, FormatsAndParsesRfc3339) {
   EXPECT_EQ(*off, *t);
   EXPECT_FALSE(util::parse_time("2026-11-30 00:30"));
   EXPECT_FALSE(util::parse_time("2026-02-30T00:00:00Z"));
+}
+
+TEST(Text, JoinPutsTheSeparatorBetweenItemsOnly) {
+  EXPECT_EQ(util::join(std::vector<std::string>{}), "");
+  EXPECT_EQ(util::join(std::vector<std::string>{"a"}), "a");
+  EXPECT_EQ(util::join(std::vector<std::string>{"a", "b", "c"}), "a, b, c");
+  EXPECT_EQ(util::join(std::vector<std::string>{"", "b"}, ","), ",b");
+  EXPECT_EQ(util::join(std::set<std::string>{"y", "x"}, " "), "x y");
 }
