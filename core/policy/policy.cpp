@@ -1,7 +1,5 @@
 #include "core/policy/policy.hpp"
 
-#include <openssl/objects.h>
-
 #include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -138,10 +136,8 @@ class PolicyReader {
       else p.key_types.push_back(k);
     }
     for (const auto& [v, n] : strings(t, prefix, "policy_oids")) {
-      ASN1_OBJECT* o = OBJ_txt2obj(v.c_str(), 1);
-      if (!o || v.find_first_not_of("0123456789.") != std::string::npos) error(n, "bad-oid", prefix + "policy_oids: \"" + v + "\" is not a dotted OID", "e.g. 1.3.6.1.4.1.55555.1.1");
-      else p.policy_oids.push_back(v);
-      ASN1_OBJECT_free(o);
+      if (auto oid = x509::parse_oid(v); !oid) error(n, "bad-oid", prefix + "policy_oids: " + oid.error().detail, "e.g. 1.3.6.1.4.1.55555.1.1");
+      else p.policy_oids.push_back(*oid);
     }
     if (p.default_lifetime && p.default_lifetime->count() <= 0) error(t.get("default_lifetime"), "bad-lifetime", prefix + "default_lifetime must be positive", "");
     if (p.max_lifetime && p.max_lifetime->count() <= 0) error(t.get("max_lifetime"), "bad-lifetime", prefix + "max_lifetime must be positive", "");

@@ -47,11 +47,15 @@ Result<std::string> parse_eku(std::string_view name) {
   for (auto n : eku_names)
     if (util::to_lower(n) == util::to_lower(name)) return std::string(n);
   const std::string s(name);
-  if (!s.empty() && std::isdigit(static_cast<unsigned char>(s[0]))) {
-    ossl::Ptr<ASN1_OBJECT> obj(OBJ_txt2obj(s.c_str(), 1));
-    if (obj) return s;
-  }
+  if (parse_oid(s)) return s;
   return fail(ErrorKind::InvalidArgument, "unknown extended key usage '" + s + "' (serverAuth, clientAuth, codeSigning, emailProtection, timeStamping, OCSPSigning, or a dotted OID)");
+}
+
+Result<std::string> parse_oid(std::string_view dotted) {
+  const std::string s(dotted);
+  ossl::Ptr<ASN1_OBJECT> obj(s.empty() || s.find_first_not_of("0123456789.") != std::string::npos ? nullptr : OBJ_txt2obj(s.c_str(), 1));
+  if (!obj) return fail(ErrorKind::InvalidArgument, "\"" + s + "\" is not a dotted OID");
+  return s;
 }
 
 }  // namespace pkictl::x509

@@ -30,6 +30,8 @@ std::vector<std::string> key_usage_names(unsigned bits);
 /** "serverAuth", "clientAuth", "codeSigning", "emailProtection", "timeStamping", "OCSPSigning",
  * or a dotted OID → the canonical short name or OID. Errors: InvalidArgument. */
 [[nodiscard]] Result<std::string> parse_eku(std::string_view name);
+/** A dotted object identifier ("1.3.6.1.4.1.55555.1.1"), as given. Errors: InvalidArgument. */
+[[nodiscard]] Result<std::string> parse_oid(std::string_view dotted);
 
 struct BasicConstraints {
   bool ca = false;
