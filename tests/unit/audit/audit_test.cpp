@@ -6,18 +6,13 @@
 #include <filesystem>
 
 #include "core/audit/trail.hpp"
+#include "tests/unit/store/store_test_util.hpp"
 #include "tests/unit/util/temp_dir.hpp"
 
 using namespace pkictl;
 
 namespace {
-acme::Account account(const std::string& id, const std::string& tp) {
-  acme::Account a;
-  a.id = id;
-  a.thumbprint = tp;
-  a.jwk = "{}";
-  return a;
-}
+using test::account;
 
 audit::Event ev(const std::string& type, const std::string& account = "") {
   audit::Event e;

@@ -6,19 +6,13 @@
 #include <thread>
 
 #include "core/store/store.hpp"
+#include "tests/unit/store/store_test_util.hpp"
 #include "tests/unit/util/temp_dir.hpp"
 
 using namespace pkictl;
 
 namespace {
-acme::Account account(const std::string& id, const std::string& tp) {
-  acme::Account a;
-  a.id = id;
-  a.thumbprint = tp;
-  a.jwk = "{}";
-  a.contact = {"mailto:a@b.c"};
-  return a;
-}
+using test::account;
 }  // namespace
 
 TEST(SqliteStore, SerialsAreUniquePerIssuer) {
