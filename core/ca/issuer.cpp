@@ -42,7 +42,7 @@ Result<x509::Certificate> sign_and_check(ossl::Ptr<X509> tbs, const Signer& sign
 
 }  // namespace
 
-Result<ossl::Ptr<X509>> Issuer::prepare(const x509::CertificateSpec& spec, const crypto::PublicKey& subject_key, SerialRegistry& serials) const {
+Result<x509::IssuerRef> Issuer::admit(const x509::CertificateSpec& spec) const {
   if (!key_matches())
     return fail(ErrorKind::Crypto, "the signing key does not belong to the issuer certificate " + m_cert.subject_text());
   if (spec.not_after > m_cert.not_after())
@@ -51,7 +51,11 @@ Result<ossl::Ptr<X509>> Issuer::prepare(const x509::CertificateSpec& spec, const
   if (spec.not_before < m_cert.not_before())
     return fail(ErrorKind::InvalidArgument, "the requested validity starts " + util::format_time(spec.not_before) +
                                                 ", before the issuer's own notBefore " + util::format_time(m_cert.not_before()));
-  PKI_TRY_ASSIGN(auto ref, x509::issuer_ref(m_cert));
+  return x509::issuer_ref(m_cert);
+}
+
+Result<ossl::Ptr<X509>> Issuer::prepare(const x509::CertificateSpec& spec, const crypto::PublicKey& subject_key, SerialRegistry& serials) const {
+  PKI_TRY_ASSIGN(auto ref, admit(spec));
   return build_with_fresh_serial(spec, subject_key, ref, serials);
 }
 
@@ -80,26 +84,38 @@ Result<const Signer*> Issuer::throwaway() const {
 
 Result<x509::Certificate> Issuer::issue(const x509::CertificateSpec& spec, const crypto::PublicKey& subject_key, SerialRegistry& serials,
                                         const PreIssuanceCheck& check) const {
-  PKI_TRY_ASSIGN(auto tbs, prepare(spec, subject_key, serials));
-  // Sign with the throwaway key: the TBS now holds the same signature algorithm the issuing key will use.
+  PKI_TRY_ASSIGN(auto ref, admit(spec));
   PKI_TRY_ASSIGN(const Signer* scratch, throwaway());
-  PKI_TRY(scratch->sign_certificate(tbs.get()));
-  const std::string checked_tbs = ossl::to_der(tbs.get(), i2d_re_X509_tbs);
-  if (checked_tbs.empty()) return ossl::fail("encoding the to-be-signed certificate");
-  {
-    // The check sees the same object (a reference, not a copy: copying re-parses it, and OpenSSL
-    // 3.0 decodes the key again for that); it is const to the check, and the TBS bytes are
-    // compared after the real signature anyway.
-    if (auto r = check(x509::Certificate(ossl::up_ref(tbs.get()))); !r) {
-      Error e = std::move(r).error();
-      if (e.kind != ErrorKind::Internal) e.kind = ErrorKind::LintFailed;
-      return fail(std::move(e));
+  for (int attempt = 0; attempt < serial_attempts; ++attempt) {
+    PKI_TRY_ASSIGN(auto serial, x509::random_serial());
+    PKI_TRY_ASSIGN(auto tbs, x509::build_tbs(spec, subject_key, ref, serial));
+    // Sign with the throwaway key: the TBS now holds the same signature algorithm the issuing key will use.
+    PKI_TRY(scratch->sign_certificate(tbs.get()));
+    const std::string checked_tbs = ossl::to_der(tbs.get(), i2d_re_X509_tbs);
+    if (checked_tbs.empty()) return ossl::fail("encoding the to-be-signed certificate");
+    {
+      // The check sees the same object (a reference, not a copy: copying re-parses it, and OpenSSL
+      // 3.0 decodes the key again for that); it is const to the check, and the TBS bytes are
+      // compared after the real signature anyway.
+      if (auto r = check(x509::Certificate(ossl::up_ref(tbs.get()))); !r) {
+        Error e = std::move(r).error();
+        if (e.kind != ErrorKind::Internal) e.kind = ErrorKind::LintFailed;
+        return fail(std::move(e));
+      }
     }
+    // Only a certificate that passed the check claims its serial, so the registry can record the
+    // check's outcome (the server's certificate.intent) in the same step. A serial taken meanwhile:
+    // a new one, a new TBS, checked again.
+    if (auto reserved = serials.reserve(serial); !reserved) {
+      if (reserved.error().kind == ErrorKind::Conflict) continue;
+      return fail(std::move(reserved).error());
+    }
+    PKI_TRY_ASSIGN(auto cert, sign_and_check(std::move(tbs), m_signer, false));
+    if (ossl::to_der(cert.get(), i2d_re_X509_tbs) != checked_tbs)
+      return fail(ErrorKind::Crypto, "the to-be-signed certificate changed between the pre-issuance lint and signing");
+    return cert;
   }
-  PKI_TRY_ASSIGN(auto cert, sign_and_check(std::move(tbs), m_signer, false));
-  if (ossl::to_der(cert.get(), i2d_re_X509_tbs) != checked_tbs)
-    return fail(ErrorKind::Crypto, "the to-be-signed certificate changed between the pre-issuance lint and signing");
-  return cert;
+  return fail(ErrorKind::Conflict, "could not reserve a unique serial number");
 }
 
 Result<x509::Certificate> Issuer::self_sign(const x509::CertificateSpec& spec, const Signer& signer,

@@ -1,6 +1,7 @@
 #pragma once
 // Issues certificates under one CA: checks the request against the issuer, builds the TBS with a
-// fresh serial reserved in a SerialRegistry, signs through the Signer, and checks the result.
+// fresh serial reserved in a SerialRegistry (after the pre-issuance check, when there is one),
+// signs through the Signer, and checks the result.
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -43,6 +44,8 @@ class Issuer final {
    * As above, with a pre-issuance check: the to-be-signed certificate is built, signed with a
    * throwaway key of the issuer's key type and handed to `check`; only if it passes are the same
    * TBS bytes signed with the issuing key (and compared, so what was checked is what is signed).
+   * The serial is reserved after the check passed (a Conflict draws a new serial and checks again);
+   * any other error of `serials` ends the issuance with that error.
    * Errors: LintFailed (the check's error), and those of issue().
    */
   [[nodiscard]] Result<x509::Certificate> issue(const x509::CertificateSpec& spec, const crypto::PublicKey& subject_key,
@@ -57,6 +60,8 @@ class Issuer final {
   bool key_matches() const { return m_key_matches; }
 
  private:
+  /** The checks of a spec against this issuer; the issuer's name and key id for the TBS. */
+  Result<x509::IssuerRef> admit(const x509::CertificateSpec& spec) const;
   Result<ossl::Ptr<X509>> prepare(const x509::CertificateSpec& spec, const crypto::PublicKey& subject_key, SerialRegistry& serials) const;
   Result<const Signer*> throwaway() const;
 

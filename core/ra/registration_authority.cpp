@@ -19,6 +19,39 @@
 
 namespace pkictl::ra {
 namespace {
+
+/** The serial registry of a finalize: reserving the serial claims the order too (status → processing)
+ * and appends the certificate.intent that the pre-issuance check prepared, in one transaction. */
+class IssuanceClaim final : public ca::SerialRegistry {
+ public:
+  IssuanceClaim(store::Store& store, const std::string& issuer_key_id, const acme::Order& order, const std::optional<audit::Event>& intent)
+      : m_store(store), m_issuer(issuer_key_id), m_order(order), m_intent(intent) {}
+  Result<void> reserve(const util::Bytes& serial) override {
+    if (!m_intent) return fail(ErrorKind::Internal, "no certificate.intent was prepared for serial " + util::to_hex(serial));
+    auto claimed = m_store.claim_issuance(m_order.id, m_order.status, m_issuer, util::to_hex(serial), &*m_intent);
+    if (!claimed) {
+      if (claimed.error().kind == ErrorKind::Conflict) return fail(std::move(claimed).error());  // the serial: draw another
+      return fail(ErrorKind::Internal, "the issuance intent could not be recorded: " + claimed.error().detail);
+    }
+    if (!*claimed) {
+      m_lost = true;
+      return fail(ErrorKind::Internal, "order " + m_order.id + " was claimed by another finalize");
+    }
+    m_claimed = true;
+    return {};
+  }
+  /** Another request claimed the order first. */
+  bool lost() const { return m_lost; }
+  bool claimed() const { return m_claimed; }
+
+ private:
+  store::Store& m_store;
+  const std::string& m_issuer;
+  const acme::Order& m_order;
+  const std::optional<audit::Event>& m_intent;
+  bool m_lost = false, m_claimed = false;
+};
+
 using nlohmann::json;
 using acme::Status;
 
@@ -410,18 +443,22 @@ Result<acme::Authorization> RegistrationAuthority::deactivate_authorization(cons
   return authorization(acct, id);
 }
 
-Result<acme::Challenge> RegistrationAuthority::challenge(const acme::Account& acct, const std::string& id) {
+Result<std::pair<acme::Challenge, acme::Authorization>> RegistrationAuthority::challenge_of(const acme::Account& acct, const std::string& id) {
   PKI_TRY_ASSIGN(auto c, m_store.challenge_by_id(id));
   if (!c) return fail(ErrorKind::NotFound, "no challenge " + id);
   PKI_TRY_ASSIGN(auto a, authorization(acct, c->authz_id));
-  (void)a;
-  return *c;
+  return std::make_pair(std::move(*c), std::move(a));
+}
+
+Result<acme::Challenge> RegistrationAuthority::challenge(const acme::Account& acct, const std::string& id) {
+  PKI_TRY_ASSIGN(auto both, challenge_of(acct, id));
+  return std::move(both.first);
 }
 
 Result<acme::Challenge> RegistrationAuthority::respond_challenge(const acme::Account& acct, const std::string& id, bool trigger) {
-  PKI_TRY_ASSIGN(auto c, challenge(acct, id));
+  PKI_TRY_ASSIGN(auto both, challenge_of(acct, id));
+  auto& [c, a] = both;
   if (!trigger || c.status != Status::Pending) return c;  // idempotent: the current state
-  PKI_TRY_ASSIGN(auto a, authorization(acct, c.authz_id));
   if (a.status != Status::Pending)
     return fail(ErrorKind::Malformed, "the authorization is " + std::string(acme::to_string(a.status)) + "; its challenges can no longer be answered");
   const acme::Identifier as_ordered{a.identifier.type, (a.wildcard ? "*." : "") + a.identifier.value};
@@ -474,7 +511,12 @@ void RegistrationAuthority::complete_validation(const ValidationJob& job, const 
                 {"problem", outcome.problem ? *outcome.problem : json()}, {"evidence", outcome.records}};
   ev.account_id = job.account_id;
   ev.identifiers = {job.identifier.type + ":" + (job.wildcard ? "*." : "") + job.identifier.value};
+  // Nobody waits for this write to reach the disk: whoever reads it next (a client polling the
+  // authorization) waits for the sync that covers it, and a crash before then leaves the challenge
+  // processing, to be validated again at start (resume_validations).
+  m_store.begin_deferred();
   auto r = m_store.record_validation(ch, ch.status, &ev);
+  (void)m_store.end_deferred();
   m_log.write(outcome.valid ? log::Level::Info : log::Level::Warn, "validation finished",
               {{"challenge", ch.id}, {"authz", ch.authz_id}, {"type", ch.type}, {"valid", outcome.valid},
                {"problem", outcome.problem ? *outcome.problem : json()}, {"records", outcome.records},
@@ -572,7 +614,8 @@ Result<acme::Order> RegistrationAuthority::fail_order(acme::Order o, const Error
   ev.identifiers = shown(o.identifiers);
   ev.actor = e.kind == ErrorKind::LintFailed ? "pre-issuance lint" : "issuer";
   ev.details = {{"order", o.id}, {"problem", problem}};
-  (void)m_store.transition_order(o.id, Status::Processing, Status::Invalid, problem, &ev);
+  // From where it is: processing once claimed, ready (or pending) if the lint refused it first.
+  (void)m_store.transition_order(o.id, o.status, Status::Invalid, problem, &ev);
   metrics::registry().inc("pkictl_orders_total", {{"state", "invalid"}});
   m_log.error("issuance failed", {{"order", o.id}, {"error", e.detail}, {"internal", e.internal}});
   return fail(e);
@@ -632,14 +675,9 @@ Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, c
                   Error{ErrorKind::RateLimited, "binding " + binding.name + " allows " + std::to_string(binding.certificates_per_hour) +
                                                     " certificates per hour per account (" + pol->source() + "): retry later", {}, {}, std::chrono::seconds(60)});
   }
-  // Step 5: claim the order. Only one finalize wins; the others see processing.
-  PKI_TRY_ASSIGN(bool claimed, m_store.transition_order(o.id, o.status, Status::Processing, std::nullopt));
-  if (!claimed) return order(acct, order_id);
-  // From here on, failures must mark the order invalid.
-  o.status = Status::Processing;
+  // Step 5: the certificate. Failures from here on mark the order invalid.
   auto spec = certificate_spec(o, csr, binding, profile);
   if (!spec) return fail_order(o, spec.error());
-  store::StoreSerialRegistry serials(m_store, m_ca.key_id_hex, o.id);
   const auto sign_start = std::chrono::steady_clock::now();
   // Pre-issuance lint: the exact certificate, against the profile, the issuer and the policy.
   lint::Expectations ex = lint::policy_expectations(*pol, binding, profile, lifetimes.max_lifetime);
@@ -648,31 +686,35 @@ Result<acme::Order> RegistrationAuthority::finalize(const acme::Account& acct, c
   ex.key_checked = true;  // the CSR's key, checked in step 3 of this finalize (curve point, ROCA, Fermat, blocked list)
   ex.subject_key = &csr.public_key();
   ex.subject_spki_sha256 = csr.spki_fingerprint();
+  std::optional<audit::Event> intent;
   auto pre_issuance = [&](const x509::Certificate& tbs) -> Result<void> {
     const auto findings = lint::lint_certificate(tbs, ex);
     for (const auto& f : findings)
       if (f.severity == lint::Finding::Severity::Warning) m_log.warn("pre-issuance lint warning", {{"order", o.id}, {"lint", f.id}, {"message", f.message}});
     if (!lint::has_errors(findings)) {
-      // Record the intent before the issuing key signs: a crash between signing and storing
-      // leaves this event (serial, TBS hash) without its certificate.issued.
-      auto intent = event_for("certificate.intent", acct);
-      intent.decision = "allow";
-      intent.binding = binding.name;
-      intent.identifiers = shown(o.identifiers);
-      intent.serial = tbs.serial_hex();
+      // The intent (serial, TBS hash) is recorded with the claim, before the issuing key signs: a
+      // crash between signing and storing leaves this event without its certificate.issued.
+      intent = event_for("certificate.intent", acct);
+      intent->decision = "allow";
+      intent->binding = binding.name;
+      intent->identifiers = shown(o.identifiers);
+      intent->serial = tbs.serial_hex();
       json warnings = json::array();
       for (const auto& f : findings) warnings.push_back(f.id);
-      intent.details = {{"order", o.id}, {"profile", profile.name}, {"tbs_sha256", util::to_hex(crypto::sha256(ossl::to_der(tbs.get(), i2d_re_X509_tbs)))},
-                        {"lint_warnings", warnings}};
-      auto recorded = m_store.append_audit(intent);
-      if (!recorded) return fail(ErrorKind::Internal, "the issuance intent could not be recorded in the audit trail: " + recorded.error().detail);
+      intent->details = {{"order", o.id}, {"profile", profile.name}, {"tbs_sha256", util::to_hex(crypto::sha256(ossl::to_der(tbs.get(), i2d_re_X509_tbs)))},
+                         {"lint_warnings", warnings}};
       return {};
     }
     for (const auto& f : findings)
       if (f.severity == lint::Finding::Severity::Error) metrics::registry().inc("pkictl_lint_failures_total", {{"lint", f.id}});
     return fail(ErrorKind::LintFailed, "pre-issuance lint refused the certificate: " + lint::error_summary(findings));
   };
-  auto cert = m_ca.issuer->issue(*spec, csr.public_key(), serials, pre_issuance);
+  // The linted certificate's serial is reserved in one transaction with the claim of the order
+  // (only one finalize wins; the others see it processing) and the certificate.intent event.
+  IssuanceClaim claim(m_store, m_ca.key_id_hex, o, intent);
+  auto cert = m_ca.issuer->issue(*spec, csr.public_key(), claim, pre_issuance);
+  if (claim.lost()) return order(acct, order_id);
+  if (claim.claimed()) o.status = Status::Processing;
   metrics::registry().observe("pkictl_signing_duration_seconds", {}, std::chrono::duration<double>(std::chrono::steady_clock::now() - sign_start).count());
   if (!cert) return fail_order(o, cert.error());
   acme::CertificateRecord rec;

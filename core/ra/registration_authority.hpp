@@ -161,6 +161,8 @@ class RegistrationAuthority final {
   /** Why nothing is offered ("" when something is). */
   std::string why_no_challenge(const acme::Identifier& ident, const policy::Binding& binding) const;
   Result<void> check_csr_matches(const acme::Order& o, const x509::VerifiedCsr& csr);
+  /** The challenge and its authorization (this account's). */
+  [[nodiscard]] Result<std::pair<acme::Challenge, acme::Authorization>> challenge_of(const acme::Account& acct, const std::string& id);
   Result<acme::Order> fail_order(acme::Order o, const Error& e);
   Result<AccountResult> create_account(const nlohmann::json& jwk, const nlohmann::json& payload, const std::string& directory, const std::string& url);
   /** A policy refusal: counted by rule, logged with the reason, returned. */

@@ -61,6 +61,12 @@ class Store {
   /** Claims (issuer, serial) before signing. Conflict if it exists: the store enforces uniqueness. */
   [[nodiscard]] virtual Result<void> reserve_serial(const std::string& issuer_key_id, const std::string& serial_hex,
                                                     const std::string& order_id) = 0;
+  /** Claims an order for issuance and a serial for its certificate, in one transaction with the
+   * event that records the intent: the order's status `from` becomes processing (compare-and-set:
+   * false, and nothing written, when another request claimed it) and (issuer, serial) is reserved
+   * for it (Conflict if that serial exists). */
+  [[nodiscard]] virtual Result<bool> claim_issuance(const std::string& order_id, Status from, const std::string& issuer_key_id,
+                                                    const std::string& serial_hex, const audit::Event* ev = nullptr) = 0;
   /** Stores the certificate and marks the order valid with it, in one transaction. */
   [[nodiscard]] virtual Result<void> finish_issuance(const CertificateRecord& c, const audit::Event* ev = nullptr) = 0;
   [[nodiscard]] virtual Result<std::optional<CertificateRecord>> certificate_by_id(const std::string& id) = 0;

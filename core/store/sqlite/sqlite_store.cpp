@@ -154,11 +154,31 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<std::optional<Account>> account_by_id(const std::string& id) override { return account_where("id", id); }
+  Result<std::optional<Account>> account_by_id(const std::string& id) override {
+    // Every authenticated request reads its account; the rows change only through this store
+    // (update_account drops the entry), so a hit is the row as committed. The deferred ticket
+    // still covers it: a hit may be a change that is committed but not yet on disk.
+    {
+      std::lock_guard lock(m_mutex);
+      if (auto it = m_accounts.find(id); it != m_accounts.end()) {
+        if (t_deferred.store == this) t_deferred.ticket = std::max(t_deferred.ticket, m_commit_seq.load());
+        return std::optional<Account>(it->second);
+      }
+    }
+    return locked("reading the account", [&]() -> Result<std::optional<Account>> {
+      auto a = account_row("id", id);
+      if (a) {
+        if (m_accounts.size() >= account_cache_size) m_accounts.clear();
+        m_accounts.insert_or_assign(id, *a);
+      }
+      return a;
+    });
+  }
   Result<std::optional<Account>> account_by_thumbprint(const std::string& tp) override { return account_where("thumbprint", tp); }
 
   Result<void> update_account(const Account& a, const audit::Event* ev) override {
     return audited(ev, "updating the account", [&]() -> Result<void> {
+      m_accounts.erase(a.id);  // before the write: a failed or rolled-back one is re-read
       SQLite::Statement& st = prepare("UPDATE accounts SET thumbprint=?, jwk=?, status=?, contact=? WHERE id=?");
       st.bind(1, a.thumbprint); st.bind(2, a.jwk); st.bind(3, std::string(acme::to_string(a.status)));
       st.bind(4, json(a.contact).dump()); st.bind(5, a.id);
@@ -311,10 +331,21 @@ class SqliteStore final : public Store {
 
   Result<void> reserve_serial(const std::string& issuer, const std::string& serial, const std::string& order_id) override {
     return locked("reserving the serial number", [&]() -> Result<void> {
-      SQLite::Statement& st = prepare("INSERT INTO serials(issuer_key_id, serial, order_id) VALUES(?,?,?)");
-      st.bind(1, issuer); st.bind(2, serial); st.bind(3, order_id);
-      st.exec();
+      insert_serial(issuer, serial, order_id);
       return {};
+    });
+  }
+
+  Result<bool> claim_issuance(const std::string& order_id, Status from, const std::string& issuer, const std::string& serial,
+                              const audit::Event* ev) override {
+    return audited(ev, "claiming the order for issuance", [&]() -> Result<bool> {
+      Tx tx(m_db);
+      SQLite::Statement& o = prepare("UPDATE orders SET status='processing' WHERE id=? AND status=?");
+      o.bind(1, order_id); o.bind(2, std::string(acme::to_string(from)));
+      if (o.exec() != 1) return false;
+      insert_serial(issuer, serial, order_id);
+      tx.commit();
+      return true;
     });
   }
 
@@ -718,6 +749,13 @@ class SqliteStore final : public Store {
       throw std::runtime_error("the database schema (version " + std::to_string(version) + ") is newer than this pkictl");
   }
 
+  /** Throws a constraint error (Conflict) if the issuer used the serial before. */
+  void insert_serial(const std::string& issuer, const std::string& serial, const std::string& order_id) {
+    SQLite::Statement& st = prepare("INSERT INTO serials(issuer_key_id, serial, order_id) VALUES(?,?,?)");
+    st.bind(1, issuer); st.bind(2, serial); st.bind(3, order_id);
+    st.exec();
+  }
+
   void insert_account_row(const Account& a) {
     SQLite::Statement& st = prepare("INSERT INTO accounts(id, thumbprint, jwk, status, contact, tos_agreed, created, binding) VALUES(?,?,?,?,?,?,?,?)");
     st.bind(1, a.id); st.bind(2, a.thumbprint); st.bind(3, a.jwk); st.bind(4, std::string(acme::to_string(a.status)));
@@ -751,7 +789,12 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<Account>> account_where(const char* column, const std::string& value) {
-    return locked("reading the account", [&]() -> Result<std::optional<Account>> {
+    return locked("reading the account", [&]() -> Result<std::optional<Account>> { return account_row(column, value); });
+  }
+
+  /** Only under the mutex. */
+  std::optional<Account> account_row(const char* column, const std::string& value) {
+    {
       SQLite::Statement& st = prepare(std::string("SELECT id, thumbprint, jwk, status, contact, tos_agreed, created, binding FROM accounts WHERE ") + column + "=?");
       st.bind(1, value);
       if (!st.executeStep()) return std::optional<Account>();
@@ -765,7 +808,7 @@ class SqliteStore final : public Store {
       a.created = tp(st.getColumn(6).getInt64());
       a.binding = st.getColumn(7).getString();
       return std::optional<Account>(a);
-    });
+    }
   }
 
   Order order_from(SQLite::Statement& st) {
@@ -850,6 +893,10 @@ class SqliteStore final : public Store {
   std::mutex m_mutex;
   SQLite::Database m_db;
   std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> m_statements;
+  // Account rows by id (under m_mutex). Accounts are written only through this store: the CLI
+  // commands on a server's database never write them, and one database serves one server.
+  static constexpr std::size_t account_cache_size = 10000;
+  std::unordered_map<std::string, Account> m_accounts;
   std::vector<SQLite::Statement*> m_used;  // statements stepped under the current lock
   int m_wal_fd = -1;
   std::atomic<std::uint64_t> m_commit_seq{0};
