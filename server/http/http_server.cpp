@@ -298,19 +298,28 @@ Result<void> run(const HttpOptions& opts, Handler handler) {
   await_hangup();
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  // Stop accepting; let in-flight requests finish (checked every 50 ms, for 5 s at most), then
+  // stop. The wait is a timer on the io_context, so run() cannot return (and ioc be destroyed)
+  // while something still means to stop it: a detached thread doing this crashed at exit.
+  asio::steady_timer drain_timer(ioc);
+  int drain_checks = 0;
+  std::function<void()> drain = [&] {
+    if (shared->in_flight.load() == 0 || ++drain_checks > 100) {
+      ioc.stop();
+      return;
+    }
+    drain_timer.expires_after(std::chrono::milliseconds(50));
+    drain_timer.async_wait([&](boost::system::error_code) { drain(); });
+  };
   signals.async_wait([&](boost::system::error_code ec, int) {
     if (ec) return;
-    // Stop accepting; let in-flight requests finish (bounded), then stop.
     for (auto& acc : acceptors) {
       boost::system::error_code ignored;
       acc->close(ignored);
     }
     renew_timer.cancel();
     hangup.cancel();
-    std::thread([&ioc, shared] {
-      for (int i = 0; i < 100 && shared->in_flight.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      ioc.stop();
-    }).detach();
+    drain();
   });
   if (opts.on_listening) opts.on_listening(bound);
   std::vector<std::thread> threads;
