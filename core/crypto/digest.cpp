@@ -25,14 +25,36 @@ Result<util::Bytes> random_bytes(std::size_t n) {
 
 }  // namespace pkictl::crypto
 
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+
+#include <stdexcept>
 
 namespace pkictl::crypto {
-Sha256 hmac_sha256(std::string_view key, std::string_view data) {
+struct HmacSha256Key::State {
+  ossl::Ptr<EVP_MAC_CTX> keyed;
+};
+
+HmacSha256Key::HmacSha256Key(std::string_view key) : m_state(std::make_unique<State>()) {
+  ossl::Ptr<EVP_MAC> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
+  m_state->keyed.reset(mac ? EVP_MAC_CTX_new(mac.get()) : nullptr);
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_construct_end()};
+  if (!m_state->keyed || EVP_MAC_init(m_state->keyed.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) != 1)
+    throw std::runtime_error("HMAC-SHA256 is not available: " + ossl::drain_errors());
+}
+
+HmacSha256Key::~HmacSha256Key() = default;
+
+Sha256 HmacSha256Key::mac(std::string_view data) const {
   Sha256 out{};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-       out.data(), &len);
+  ossl::Ptr<EVP_MAC_CTX> ctx(EVP_MAC_CTX_dup(m_state->keyed.get()));
+  std::size_t len = 0;
+  if (!ctx || EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+      EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1 || len != out.size())
+    throw std::runtime_error("HMAC-SHA256 failed: " + ossl::drain_errors());
   return out;
 }
+
+Sha256 hmac_sha256(std::string_view key, std::string_view data) { return HmacSha256Key(key).mac(data); }
 }  // namespace pkictl::crypto

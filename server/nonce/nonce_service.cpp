@@ -15,7 +15,7 @@ constexpr std::size_t nonce_bytes = 4 + 8 + tag_bytes;
 
 NonceService::NonceService(std::uint64_t window) : m_window(window), m_used((window + 63) / 64, 0) {
   auto key = crypto::random_bytes(32);
-  m_key.assign(key->begin(), key->end());
+  m_key = std::make_unique<crypto::HmacSha256Key>(std::string_view(reinterpret_cast<const char*>(key->data()), key->size()));
   auto epoch = crypto::random_bytes(4);
   std::memcpy(&m_epoch, epoch->data(), 4);
 }
@@ -24,7 +24,7 @@ std::string NonceService::tag(std::uint64_t counter) const {
   char msg[12];
   std::memcpy(msg, &m_epoch, 4);
   std::memcpy(msg + 4, &counter, 8);
-  const auto mac = crypto::hmac_sha256(m_key, std::string_view(msg, sizeof msg));
+  const auto mac = m_key->mac(std::string_view(msg, sizeof msg));
   return std::string(reinterpret_cast<const char*>(mac.data()), tag_bytes);
 }
 

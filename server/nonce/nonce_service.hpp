@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/crypto/digest.hpp"
+
 namespace pkictl::server {
 
 class NonceService final {
@@ -21,7 +23,7 @@ class NonceService final {
 
  private:
   std::string tag(std::uint64_t counter) const;
-  std::string m_key;
+  std::unique_ptr<crypto::HmacSha256Key> m_key;
   std::uint32_t m_epoch;
   std::uint64_t m_window;
   std::atomic<std::uint64_t> m_counter{0};

@@ -3,7 +3,10 @@
 
 #include "core/audit/audit.hpp"
 
+#include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <set>
 
 #include "core/acme/jwk.hpp"
@@ -53,9 +56,19 @@ std::string endpoint_label(const std::vector<std::string>& seg) {
   return out;
 }
 
+/** 16 hex digits, unique in this process: a random 32-bit prefix drawn at start and a counter
+ * (a CSPRNG draw per request cost more than the rest of the request's bookkeeping). */
 std::string request_id() {
-  auto b = crypto::random_bytes(8);
-  return b ? util::to_hex(*b) : std::string("0");
+  static const std::uint32_t prefix = [] {
+    auto b = crypto::random_bytes(4);
+    std::uint32_t p = 0;
+    if (b) std::memcpy(&p, b->data(), 4);
+    return p;
+  }();
+  static std::atomic<std::uint32_t> counter{0};
+  char out[17];
+  std::snprintf(out, sizeof out, "%08x%08x", prefix, counter.fetch_add(1, std::memory_order_relaxed) + 1);
+  return out;
 }
 
 }  // namespace

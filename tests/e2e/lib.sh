@@ -114,7 +114,13 @@ verify_chain() {
   grep -qF "$3" <(openssl x509 -in "$1" -noout -ext subjectAltName) || fail "$1 lacks SAN $3"
   ok
 }
-stop_server() { kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; }
+# stop_server: SIGTERM, and the server must exit 0 (a crash while shutting down fails the test).
+stop_server() {
+  kill -TERM "$SERVER_PID"
+  local rc=0
+  wait "$SERVER_PID" 2>/dev/null || rc=$?
+  [ "$rc" -eq 0 ] || fail "pkictl serve exited $rc on SIGTERM"
+}
 # ceremony_inputs LABEL: what the ceremony plans take as input, made with the passphrase file
 # "pass": CSRs for an issuing CA (issuing/) and an old one (old/), and a second root (next/).
 ceremony_inputs() {
