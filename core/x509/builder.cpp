@@ -161,9 +161,17 @@ Result<void> copy_spki(X509* x, const X509_PUBKEY* from) {
   X509_ALGOR* algor = nullptr;
   if (X509_PUBKEY_get0_param(&alg, &bits, &len, &algor, from) != 1 || !alg || !bits || len <= 0)
     return ossl::fail("reading the subject public key info");
+  return set_spki(X509_get_X509_PUBKEY(x), algor, bits, len);
+}
+
+}  // namespace
+
+Result<void> set_spki(X509_PUBKEY* to, const X509_ALGOR* algor, const unsigned char* bits, int len) {
+  const ASN1_OBJECT* alg = nullptr;
   int ptype = V_ASN1_UNDEF;
   const void* pval = nullptr;
-  X509_ALGOR_get0(nullptr, &ptype, &pval, algor);
+  X509_ALGOR_get0(&alg, &ptype, &pval, algor);
+  if (!to || !alg || !bits || len <= 0) return fail(ErrorKind::Crypto, "the subject public key info is empty");
   ossl::Ptr<ASN1_OBJECT> alg_copy(OBJ_dup(alg));
   void* param = nullptr;
   if (ptype == V_ASN1_OBJECT) param = OBJ_dup(static_cast<const ASN1_OBJECT*>(pval));
@@ -171,7 +179,7 @@ Result<void> copy_spki(X509* x, const X509_PUBKEY* from) {
   else if (ptype != V_ASN1_NULL && ptype != V_ASN1_UNDEF) return fail(ErrorKind::Crypto, "unsupported public key algorithm parameters");
   auto* key_bits = static_cast<unsigned char*>(OPENSSL_memdup(bits, static_cast<size_t>(len)));
   if (!alg_copy || !key_bits || ((ptype == V_ASN1_OBJECT || ptype == V_ASN1_SEQUENCE || ptype == V_ASN1_OCTET_STRING) && !param) ||
-      X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), alg_copy.get(), ptype, param, key_bits, len) != 1) {
+      X509_PUBKEY_set0_param(to, alg_copy.get(), ptype, param, key_bits, len) != 1) {
     OPENSSL_free(key_bits);
     if (ptype == V_ASN1_OBJECT) ASN1_OBJECT_free(static_cast<ASN1_OBJECT*>(param));
     else ASN1_STRING_free(static_cast<ASN1_STRING*>(param));
@@ -180,8 +188,6 @@ Result<void> copy_spki(X509* x, const X509_PUBKEY* from) {
   (void)alg_copy.release();
   return {};
 }
-
-}  // namespace
 
 util::Bytes key_identifier(const crypto::PublicKey& key) {
   X509_PUBKEY* raw = nullptr;

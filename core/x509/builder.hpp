@@ -25,6 +25,10 @@ struct IssuerRef {
 /** The issuer reference of a CA certificate. Errors: Malformed if it has no SKI. */
 [[nodiscard]] Result<IssuerRef> issuer_ref(const Certificate& ca);
 
+/** Sets `to` to the algorithm (with its parameters) and key bits given, copied, without decoding
+ * the key (OpenSSL 3.0 decodes on X509_PUBKEY_set and on parsing). Errors: Crypto. */
+[[nodiscard]] Result<void> set_spki(X509_PUBKEY* to, const X509_ALGOR* algor, const unsigned char* bits, int len);
+
 /** SHA-1 of the subjectPublicKey BIT STRING: the key identifier of RFC 5280 §4.2.1.2 (1). */
 util::Bytes key_identifier(const crypto::PublicKey& key);
 

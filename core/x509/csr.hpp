@@ -14,6 +14,7 @@
 namespace pkictl::x509 {
 
 class VerifiedCsr;
+struct CsrParts;  // the request as parsed, its key still undecoded (csr.cpp)
 
 class UntrustedCsr final {
  public:
@@ -23,10 +24,11 @@ class UntrustedCsr final {
   [[nodiscard]] Result<VerifiedCsr> verify() const;
 
  private:
-  explicit UntrustedCsr(std::shared_ptr<X509_REQ> req) : m_req(std::move(req)) {}
-  // Shared with the VerifiedCsr made from it: parsing twice costs more than the whole signature
-  // check under OpenSSL 3.0 (every d2i re-runs the key decoders). Neither side mutates it.
-  std::shared_ptr<X509_REQ> m_req;
+  explicit UntrustedCsr(std::shared_ptr<const CsrParts> parts) : m_parts(std::move(parts)) {}
+  // Parsed once and shared with the VerifiedCsr made from it; neither side mutates it. The key is
+  // kept as the bits the request carries until verify() (OpenSSL 3.0's key decoder costs ~140 µs,
+  // twice an ECDSA verification; EC and Ed25519 keys are imported from their bits instead).
+  std::shared_ptr<const CsrParts> m_parts;
 };
 
 class VerifiedCsr final {
@@ -37,21 +39,26 @@ class VerifiedCsr final {
   std::string common_name() const;
   /** SANs from the extensionRequest attribute (empty if none). */
   std::vector<GeneralName> requested_sans() const;
+  /** The request as it was received (DER). */
   std::string der() const;
   /** SHA-256 of the SubjectPublicKeyInfo as encoded in the CSR. */
   crypto::Sha256 spki_fingerprint() const;
-  /** The SubjectPublicKeyInfo as the CSR encodes it (kept alive with the CSR), for
-   * CertificateSpec::subject_spki. */
-  std::shared_ptr<const X509_PUBKEY> spki() const { return {m_req, X509_REQ_get_X509_PUBKEY(m_req.get())}; }
+  /** The SubjectPublicKeyInfo as the CSR encodes it, for CertificateSpec::subject_spki. */
+  std::shared_ptr<const X509_PUBKEY> spki() const { return m_spki; }
 
  private:
   friend class UntrustedCsr;
-  VerifiedCsr(std::shared_ptr<X509_REQ> req, crypto::PublicKey key) : m_req(std::move(req)), m_key(std::move(key)) {}
-  std::shared_ptr<X509_REQ> m_req;
+  VerifiedCsr(std::shared_ptr<const CsrParts> parts, std::shared_ptr<const X509_PUBKEY> spki, crypto::PublicKey key)
+      : m_parts(std::move(parts)), m_spki(std::move(spki)), m_key(std::move(key)) {}
+  std::shared_ptr<const CsrParts> m_parts;
+  std::shared_ptr<const X509_PUBKEY> m_spki;
   crypto::PublicKey m_key;
 };
 
-/** A PEM CSR for `subject_der` with optional SANs, signed by `key`. Errors: Crypto. */
+/** A DER CSR for `subject_der` with optional SANs, signed by `key`. Errors: Crypto. */
+[[nodiscard]] Result<std::string> make_csr_der(std::string_view subject_der, const std::vector<GeneralName>& sans,
+                                               const crypto::PrivateKey& key);
+/** The same CSR as PEM ("CERTIFICATE REQUEST"). */
 [[nodiscard]] Result<std::string> make_csr_pem(std::string_view subject_der, const std::vector<GeneralName>& sans,
                                                const crypto::PrivateKey& key);
 

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+
 #include "core/crypto/key.hpp"
 
 using namespace pkictl;
@@ -86,4 +89,25 @@ TEST(Key, PublicKeyRoundTripsThroughSpkiDer) {
   EXPECT_TRUE(pub->equals(key->public_key()));
   EXPECT_EQ(pub->fingerprint(), key->public_key().fingerprint());
   EXPECT_FALSE(crypto::PublicKey::from_spki_der(der + "x"));
+}
+
+TEST(Key, ThePublicHalfIsTheKeysOwnAndHoldsNoPrivatePart) {
+  for (auto t : {KeyType::EcP256, KeyType::EcP384, KeyType::Ed25519, KeyType::Rsa2048}) {
+    auto key = crypto::PrivateKey::generate(t);
+    ASSERT_TRUE(key);
+    const auto pub = key->public_key();
+    EXPECT_EQ(pub.info().describe(), key->info().describe());
+    auto signature = key->sign("message", key->default_digest());
+    ASSERT_TRUE(signature);
+    EXPECT_TRUE(*pub.verify("message", *signature, key->default_digest()));
+    // The SPKI DER decodes to an equal key, and nothing private came along.
+    auto decoded = crypto::PublicKey::from_spki_der(pub.spki_der());
+    ASSERT_TRUE(decoded);
+    EXPECT_TRUE(decoded->equals(pub));
+    OSSL_PARAM* params = nullptr;
+    ASSERT_EQ(EVP_PKEY_todata(pub.get(), EVP_PKEY_KEYPAIR, &params), 1);
+    EXPECT_EQ(OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_PRIV_KEY), nullptr);
+    EXPECT_EQ(OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_RSA_D), nullptr);
+    OSSL_PARAM_free(params);
+  }
 }

@@ -59,3 +59,56 @@ TEST(KeyPolicy, RefusesWeakAndUnsupportedKeys) {
   for (auto t : {crypto::KeyType::EcP256, crypto::KeyType::EcP384, crypto::KeyType::Ed25519, crypto::KeyType::Rsa2048})
     EXPECT_TRUE(policy::check_key(crypto::PrivateKey::generate(t)->public_key()));
 }
+
+TEST(Csr, TheDirectlyWrittenKeyIsTheEncodingOpenSslWouldMake) {
+  // EC and Ed25519 keys are written into the request without OpenSSL's encoder; RSA goes through it.
+  // Either way the SubjectPublicKeyInfo must be the key's standard encoding and the request verify.
+  for (auto t : {crypto::KeyType::EcP256, crypto::KeyType::EcP384, crypto::KeyType::Ed25519, crypto::KeyType::Rsa2048}) {
+    auto key = *crypto::PrivateKey::generate(t);
+    auto der = x509::make_csr_der(x509::empty_name_der(), {{x509::GeneralNameType::Dns, "a.internal"}}, key);
+    ASSERT_TRUE(der) << der.error().detail;
+    auto csr = x509::UntrustedCsr::parse(*der);
+    ASSERT_TRUE(csr);
+    auto v = csr->verify();
+    ASSERT_TRUE(v) << v.error().detail;
+    EXPECT_TRUE(v->public_key().equals(key.public_key()));
+    EXPECT_EQ(v->spki_fingerprint(), crypto::sha256(key.public_key().spki_der()));
+    EXPECT_EQ(v->der(), *der);
+    EXPECT_NE(x509::make_csr_pem(x509::empty_name_der(), {}, key)->find("-----BEGIN CERTIFICATE REQUEST-----"), std::string::npos);
+  }
+}
+
+TEST(Csr, RefusesTrailingDataAndKeysThatAreNotOnTheirCurve) {
+  auto key = *crypto::PrivateKey::generate(crypto::KeyType::EcP256);
+  const std::string der = *x509::make_csr_der(x509::empty_name_der(), {{x509::GeneralNameType::Dns, "a.internal"}}, key);
+  auto trailing = x509::UntrustedCsr::parse(der + std::string(1, '\0'));
+  ASSERT_FALSE(trailing);
+  EXPECT_EQ(trailing.error().kind, ErrorKind::BadCsr);
+  // The uncompressed point follows 04 in the BIT STRING; change its last byte: off the curve.
+  const std::string spki = key.public_key().spki_der();
+  const auto at = der.find(spki);
+  ASSERT_NE(at, std::string::npos);
+  std::string bad = der;
+  bad[at + spki.size() - 1] ^= 0x01;
+  auto parsed = x509::UntrustedCsr::parse(bad);
+  ASSERT_TRUE(parsed);  // well-formed DER
+  auto v = parsed->verify();
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error().kind, ErrorKind::BadCsr);
+}
+
+TEST(Csr, ReadsTheOldPemLabelAndRequestsWithoutExtensions) {
+  auto key = *crypto::PrivateKey::generate(crypto::KeyType::Ed25519);
+  std::string pem = *x509::make_csr_pem(*x509::parse_name("CN=old.internal"), {}, key);
+  for (const std::string marker : {"-----BEGIN ", "-----END "}) {
+    const auto at = pem.find(marker + "CERTIFICATE REQUEST");
+    ASSERT_NE(at, std::string::npos);
+    pem.insert(at + marker.size(), "NEW ");
+  }
+  auto csr = x509::UntrustedCsr::parse(pem);
+  ASSERT_TRUE(csr) << csr.error().detail;
+  auto v = csr->verify();
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->requested_sans().empty());
+  EXPECT_EQ(v->common_name(), "old.internal");
+}
