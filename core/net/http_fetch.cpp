@@ -87,6 +87,10 @@ Result<FetchResponse> HttpSession::fetch(const FetchRequest& req) {
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
   }
   if (req.want_peer_chain) curl_easy_setopt(c, CURLOPT_CERTINFO, 1L);
+  if (req.fresh_connection) {
+    curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+  }
   if (req.method != "GET") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
   if (req.method == "HEAD") curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
   if (!req.body.empty() || req.method == "POST") {

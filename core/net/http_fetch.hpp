@@ -22,6 +22,7 @@ struct FetchRequest {
   std::string ca_file;          // for https; "" = system trust
   bool verify_tls = true;
   bool want_peer_chain = false;  // collect the certificates the server presented (bootstrap by fingerprint)
+  bool fresh_connection = false;  // a new connection, closed afterwards (validation: nothing kept or reused)
 };
 
 struct FetchResponse {
