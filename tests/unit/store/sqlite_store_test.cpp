@@ -127,3 +127,57 @@ TEST(SqliteStore, DeferredWritesReturnATicketThatBecomesDurable) {
   (void)store->account_by_id("a2");
   EXPECT_EQ(store->end_deferred(), 0u);
 }
+
+TEST(SqliteStore, CachedAccountsFollowEveryUpdate) {
+  test::TempDir db;
+  auto store = *store::open_sqlite_store(db.db());
+  ASSERT_TRUE(store->insert_account(account("a1", "tp1")));
+  ASSERT_EQ((*store->account_by_id("a1"))->status, acme::Status::Valid);  // now cached
+  auto changed = **store->account_by_id("a1");
+  changed.thumbprint = "tp2";
+  changed.jwk = R"({"new":true})";
+  ASSERT_TRUE(store->update_account(changed));
+  EXPECT_EQ((*store->account_by_id("a1"))->thumbprint, "tp2");  // a key change is seen at once
+  changed.status = acme::Status::Deactivated;
+  ASSERT_TRUE(store->update_account(changed));
+  EXPECT_EQ((*store->account_by_id("a1"))->status, acme::Status::Deactivated);
+  // A refused update (the key is another account's) leaves the cached row as stored.
+  ASSERT_TRUE(store->insert_account(account("a2", "tp3")));
+  auto clash = changed;
+  clash.thumbprint = "tp3";
+  ASSERT_FALSE(store->update_account(clash));
+  EXPECT_EQ((*store->account_by_id("a1"))->thumbprint, "tp2");
+  EXPECT_FALSE(*store->account_by_id("nobody"));
+}
+
+TEST(SqliteStore, AnIssuanceClaimTakesTheOrderAndTheSerialTogetherOrNeither) {
+  test::TempDir db;
+  auto store = *store::open_sqlite_store(db.db());
+  ASSERT_TRUE(store->insert_account(account("a1", "tp1")));
+  acme::Order o;
+  o.account_id = "a1";
+  o.status = acme::Status::Ready;
+  o.expires = TimePoint(Seconds(2'000'000'000));
+  o.identifiers = {{"dns", "a.test"}};
+  for (const char* id : {"o1", "o2"}) {
+    o.id = id;
+    ASSERT_TRUE(store->insert_order(o, {}));
+  }
+  audit::Event intent;
+  intent.type = "certificate.intent";
+  intent.serial = "0a";
+  const auto events = [&] { return store->audit_events({})->size(); };
+  ASSERT_TRUE(*store->claim_issuance("o1", acme::Status::Ready, "issuer", "0a", &intent));
+  EXPECT_EQ((*store->order_by_id("o1"))->status, acme::Status::Processing);
+  EXPECT_EQ(events(), 1u);
+  // A second finalize of o1 loses the compare-and-set: nothing written, no event.
+  EXPECT_FALSE(*store->claim_issuance("o1", acme::Status::Ready, "issuer", "0b", &intent));
+  EXPECT_TRUE(store->reserve_serial("issuer", "0b", "other"));  // 0b was not taken by the lost claim
+  EXPECT_EQ(events(), 1u);
+  // A serial taken meanwhile: Conflict, and o2 stays ready (the claim rolled back with it).
+  auto taken = store->claim_issuance("o2", acme::Status::Ready, "issuer", "0a", &intent);
+  ASSERT_FALSE(taken);
+  EXPECT_EQ(taken.error().kind, ErrorKind::Conflict);
+  EXPECT_EQ((*store->order_by_id("o2"))->status, acme::Status::Ready);
+  EXPECT_EQ(events(), 1u);
+}
