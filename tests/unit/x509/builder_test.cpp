@@ -150,3 +150,20 @@ TEST(ChainVerify, ExplainsExpiryAndAMissingRoot) {
   EXPECT_FALSE(untrusted->ok);
   EXPECT_EQ(untrusted->depth, 0);
 }
+
+TEST(Certificate, AParsedCertificateIsSharedByLaterParsesOfTheSameBytes) {
+  auto a = test::make_root("CN=Cache A");
+  auto b = test::make_root("CN=Cache B");
+  const std::string der = a.cert.der();
+  auto first = x509::Certificate::parse(der);
+  auto again = x509::Certificate::parse(x509::der_to_pem(der));  // PEM of the same DER
+  auto other = x509::Certificate::parse(b.cert.der());
+  ASSERT_TRUE(first && again && other);
+  EXPECT_EQ(first->get(), again->get());  // one X509, as copies of a Certificate share one
+  EXPECT_NE(first->get(), other->get());
+  EXPECT_EQ(again->subject_text(), "CN=Cache A");
+  EXPECT_EQ(other->subject_text(), "CN=Cache B");
+  auto trailing = x509::Certificate::parse(der + std::string(1, '\0'));  // other bytes: parsed, and refused
+  ASSERT_FALSE(trailing);
+  EXPECT_EQ(trailing.error().kind, ErrorKind::Malformed);
+}
