@@ -26,9 +26,13 @@ void Logger::write(Level level, std::string_view msg, nlohmann::json fields) {
   char ts[80];
   std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                 tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  nlohmann::json line = {{"time", ts}, {"level", name(level)}, {"msg", msg}};
-  if (fields.is_object()) line.update(fields);
-  const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  // The fields object is ours: add time, level and msg to it (a field of the same name wins, as
+  // it always did) instead of copying every field into a new object.
+  if (!fields.is_object()) fields = nlohmann::json::object();
+  fields.emplace("time", ts);
+  fields.emplace("level", name(level));
+  fields.emplace("msg", msg);
+  const std::string text = fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   std::lock_guard lock(m_mutex);
   m_out << text << std::flush;
 }
