@@ -197,3 +197,41 @@ TEST(Issuer, CopiesTheCsrSpkiByteForByteAndTheLintComparesIt) {
     EXPECT_TRUE(has(lint::lint_certificate(*wrong, ex), "key-mismatch"));
   }
 }
+
+TEST(Issuer, WithACheckTheSerialIsReservedOnlyAfterItPassedAndATakenOneIsDrawnAgain) {
+  auto ca = test::make_root();
+  ca::KeySigner signer(test::copy_key(ca.key));
+  ca::Issuer issuer(ca.cert, signer);
+  auto key = *crypto::PrivateKey::generate(crypto::KeyType::EcP256);
+  const auto spec = test::leaf_spec({{x509::GeneralNameType::Dns, "api.corp.internal"}});
+  // Refuses the first serial it is offered (taken meanwhile), then records what it reserves.
+  struct Registry final : ca::SerialRegistry {
+    int offered = 0;
+    std::vector<std::string> reserved;
+    Result<void> reserve(const util::Bytes& serial) override {
+      if (offered++ == 0) return fail(ErrorKind::Conflict, "taken");
+      reserved.push_back(util::to_hex(serial));
+      return {};
+    }
+  } serials;
+  std::vector<std::string> checked;
+  auto cert = issuer.issue(spec, key.public_key(), serials, [&](const x509::Certificate& tbs) -> Result<void> {
+    EXPECT_EQ(static_cast<int>(checked.size()), serials.offered);  // checked before it is reserved
+    checked.push_back(tbs.serial_hex());
+    return {};
+  });
+  ASSERT_TRUE(cert) << cert.error().detail;
+  ASSERT_EQ(checked.size(), 2u);  // the second serial got a new TBS and a new check
+  EXPECT_NE(checked[0], checked[1]);
+  ASSERT_EQ(serials.reserved.size(), 1u);
+  EXPECT_EQ(util::to_lower(cert->serial_hex()), util::to_lower(serials.reserved[0]));
+  EXPECT_EQ(cert->serial_hex(), checked[1]);
+  // A check that refuses reserves nothing.
+  Registry none;
+  none.offered = 1;
+  auto refused = issuer.issue(spec, key.public_key(), none, [](const x509::Certificate&) -> Result<void> {
+    return fail(ErrorKind::LintFailed, "refused");
+  });
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(none.reserved.empty());
+}
