@@ -23,6 +23,16 @@ Result<util::Bytes> b64_member(const json& jwk, const char* name) {
   return b;
 }
 
+/** The full public-key check OpenSSL offers (a JWK is anyone's input, checked once and cached). */
+Result<crypto::PublicKey> checked(crypto::PublicKey key) {
+  ossl::Ptr<EVP_PKEY_CTX> check(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+  if (!check || EVP_PKEY_public_check(check.get()) != 1) {
+    ossl::drain_errors();
+    return fail(ErrorKind::BadPublicKey, "the JWK is not a valid public key (point not on the curve?)");
+  }
+  return key;
+}
+
 Result<crypto::PublicKey> from_params(const char* type, ossl::Ptr<OSSL_PARAM_BLD>& bld) {
   ossl::Ptr<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(bld.get()));
   ossl::Ptr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
@@ -30,13 +40,7 @@ Result<crypto::PublicKey> from_params(const char* type, ossl::Ptr<OSSL_PARAM_BLD
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1)
     return ossl::fail("building the JWK public key", ErrorKind::BadPublicKey);
-  ossl::Ptr<EVP_PKEY> key(raw);
-  ossl::Ptr<EVP_PKEY_CTX> check(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
-  if (!check || EVP_PKEY_public_check(check.get()) != 1) {
-    ossl::drain_errors();
-    return fail(ErrorKind::BadPublicKey, "the JWK is not a valid public key (point not on the curve?)");
-  }
-  return crypto::PublicKey(std::move(key));
+  return checked(crypto::PublicKey(ossl::Ptr<EVP_PKEY>(raw)));
 }
 
 Result<util::Bytes> bn_param(const crypto::PublicKey& key, const char* name, std::size_t pad = 0) {
@@ -65,12 +69,12 @@ Result<crypto::PublicKey> jwk_to_key(const json& jwk) {
     PKI_TRY_ASSIGN(auto y, b64_member(jwk, "y"));
     if (x.size() != len || y.size() != len)
       return fail(ErrorKind::BadPublicKey, "EC JWK coordinates must be " + std::to_string(len) + " bytes for " + crv);
-    util::Bytes point{0x04};
-    point.insert(point.end(), x.begin(), x.end());
-    point.insert(point.end(), y.begin(), y.end());
-    OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
-    OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size());
-    return from_params("EC", bld);
+    std::string point(1, '\x04');
+    point.append(x.begin(), x.end());
+    point.append(y.begin(), y.end());
+    auto key = crypto::PublicKey::from_ec_point(group, point);
+    if (!key) return fail(ErrorKind::BadPublicKey, "building the JWK public key: " + key.error().detail);
+    return checked(std::move(*key));
   }
   if (kty == "RSA") {
     PKI_TRY_ASSIGN(auto n, b64_member(jwk, "n"));
@@ -86,9 +90,9 @@ Result<crypto::PublicKey> jwk_to_key(const json& jwk) {
     PKI_TRY_ASSIGN(auto crv, member(jwk, "crv"));
     if (crv != "Ed25519") return fail(ErrorKind::BadPublicKey, "unsupported OKP curve \"" + crv + "\" (Ed25519)");
     PKI_TRY_ASSIGN(auto x, b64_member(jwk, "x"));
-    ossl::Ptr<EVP_PKEY> k(EVP_PKEY_new_raw_public_key_ex(nullptr, "ED25519", nullptr, x.data(), x.size()));
-    if (!k) return ossl::fail("reading the Ed25519 JWK", ErrorKind::BadPublicKey);
-    return crypto::PublicKey(std::move(k));
+    auto key = crypto::PublicKey::from_ed25519(std::string_view(reinterpret_cast<const char*>(x.data()), x.size()));
+    if (!key) return fail(ErrorKind::BadPublicKey, "reading the Ed25519 JWK: " + key.error().detail);
+    return key;
   }
   return fail(ErrorKind::BadPublicKey, "unsupported JWK key type \"" + kty + "\" (EC, RSA, OKP)");
 }

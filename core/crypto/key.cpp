@@ -113,6 +113,24 @@ Result<PublicKey> PublicKey::from_spki_der(std::string_view der) {
   return PublicKey(std::move(k));
 }
 
+Result<PublicKey> PublicKey::from_ec_point(std::string_view group, std::string_view point) {
+  const std::string name(group);
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(name.c_str()), 0),
+                         OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<char*>(point.data()), point.size()),
+                         OSSL_PARAM_construct_end()};
+  ossl::Ptr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 || EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) != 1)
+    return ossl::fail("importing the " + name + " public key", ErrorKind::BadPublicKey);
+  return PublicKey(ossl::Ptr<EVP_PKEY>(raw));
+}
+
+Result<PublicKey> PublicKey::from_ed25519(std::string_view raw) {
+  ossl::Ptr<EVP_PKEY> k(EVP_PKEY_new_raw_public_key_ex(nullptr, "ED25519", nullptr, reinterpret_cast<const unsigned char*>(raw.data()), raw.size()));
+  if (!k) return ossl::fail("importing the Ed25519 public key", ErrorKind::BadPublicKey);
+  return PublicKey(std::move(k));
+}
+
 Result<PublicKey> PublicKey::from_pem(std::string_view pem) {
   auto bio = ossl::mem_bio(pem);
   ossl::Ptr<EVP_PKEY> k(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));

@@ -40,6 +40,12 @@ class PublicKey final {
   PublicKey& operator=(PublicKey&&) noexcept = default;
 
   [[nodiscard]] static Result<PublicKey> from_spki_der(std::string_view der);
+  /** An EC key from its curve (an OpenSSL group name: "P-256", "prime256v1", …) and encoded point,
+   * imported through the key manager (the import checks the point is on the curve). Unlike
+   * from_spki_der it runs no OpenSSL 3.0 decoder (~20 µs instead of ~140). Errors: BadPublicKey. */
+  [[nodiscard]] static Result<PublicKey> from_ec_point(std::string_view group, std::string_view point);
+  /** An Ed25519 key from its 32 raw bytes. Errors: BadPublicKey. */
+  [[nodiscard]] static Result<PublicKey> from_ed25519(std::string_view raw);
   [[nodiscard]] static Result<PublicKey> from_pem(std::string_view pem);
 
   EVP_PKEY* get() const { return m_pkey.get(); }

@@ -62,26 +62,15 @@ Result<crypto::PublicKey> spki_key(const CsrSpki& spki) {
   const auto* bits = ASN1_STRING_get0_data(spki.bits);
   const int len = ASN1_STRING_length(spki.bits);
   const bool whole_bytes = !(spki.bits->flags & ASN1_STRING_FLAG_BITS_LEFT) || (spki.bits->flags & 0x07) == 0;
-  EVP_PKEY* pkey = nullptr;
-  if (nid == NID_X9_62_id_ecPublicKey && ptype == V_ASN1_OBJECT && whole_bytes && len > 0) {
-    const char* group = OBJ_nid2sn(OBJ_obj2nid(static_cast<const ASN1_OBJECT*>(pval)));
-    if (group) {
-      OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(group), 0),
-                             OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<unsigned char*>(bits), static_cast<std::size_t>(len)),
-                             OSSL_PARAM_construct_end()};
-      ossl::Ptr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-      if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 || EVP_PKEY_fromdata(ctx.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
-        return ossl::fail("reading the CSR's EC public key", ErrorKind::BadCsr);
-    }
-  } else if (nid == NID_ED25519 && ptype == V_ASN1_UNDEF && whole_bytes) {
-    pkey = EVP_PKEY_new_raw_public_key_ex(nullptr, "ED25519", nullptr, bits, static_cast<std::size_t>(len));
-    if (!pkey) return ossl::fail("reading the CSR's Ed25519 public key", ErrorKind::BadCsr);
-  }
-  if (pkey) return crypto::PublicKey(ossl::Ptr<EVP_PKEY>(pkey));
-  const std::string der = ossl::to_der(&spki, [](const CsrSpki* s, unsigned char** out) {
-    return ASN1_item_i2d(reinterpret_cast<const ASN1_VALUE*>(s), out, ASN1_ITEM_rptr(CsrSpki));
-  });
-  auto key = crypto::PublicKey::from_spki_der(der);
+  const std::string_view key_bits(reinterpret_cast<const char*>(bits), static_cast<std::size_t>(std::max(len, 0)));
+  const int curve = nid == NID_X9_62_id_ecPublicKey && ptype == V_ASN1_OBJECT ? OBJ_obj2nid(static_cast<const ASN1_OBJECT*>(pval)) : NID_undef;
+  auto key = [&]() -> Result<crypto::PublicKey> {
+    if (curve != NID_undef && whole_bytes && len > 0) return crypto::PublicKey::from_ec_point(OBJ_nid2sn(curve), key_bits);
+    if (nid == NID_ED25519 && ptype == V_ASN1_UNDEF && whole_bytes) return crypto::PublicKey::from_ed25519(key_bits);
+    return crypto::PublicKey::from_spki_der(ossl::to_der(&spki, [](const CsrSpki* s, unsigned char** out) {
+      return ASN1_item_i2d(reinterpret_cast<const ASN1_VALUE*>(s), out, ASN1_ITEM_rptr(CsrSpki));
+    }));
+  }();
   if (!key) return fail(ErrorKind::BadCsr, "the CSR's public key cannot be read: " + key.error().detail);
   return key;
 }
