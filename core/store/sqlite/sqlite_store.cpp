@@ -49,7 +49,8 @@ Error sql_error(const SQLite::Exception& e, std::string_view what) {
 
 /** BEGIN IMMEDIATE, COMMIT and ROLLBACK prepared once: exec() would parse the SQL every time. */
 struct TxStatements {
-  explicit TxStatements(SQLite::Database& db) : begin(db, "BEGIN IMMEDIATE"), commit(db, "COMMIT"), rollback(db, "ROLLBACK") {}
+  explicit TxStatements(SQLite::Database& d) : db(d), begin(d, "BEGIN IMMEDIATE"), commit(d, "COMMIT"), rollback(d, "ROLLBACK") {}
+  SQLite::Database& db;
   SQLite::Statement begin, commit, rollback;
 };
 
@@ -57,32 +58,26 @@ struct TxStatements {
 class Tx final {
  public:
   /** Inside an open transaction (an audited write), a Tx joins it: the outer one commits. */
-  explicit Tx(SQLite::Database& db, TxStatements* st = nullptr)
-      : m_db(db), m_st(st), m_owner(sqlite3_get_autocommit(db.getHandle()) != 0) {
-    if (m_owner) run(m_st ? &m_st->begin : nullptr, "BEGIN IMMEDIATE");
+  explicit Tx(TxStatements& st) : m_st(st), m_owner(sqlite3_get_autocommit(st.db.getHandle()) != 0) {
+    if (m_owner) run(m_st.begin);
   }
   ~Tx() {
     if (m_owner && !m_done) {
-      try { run(m_st ? &m_st->rollback : nullptr, "ROLLBACK"); } catch (...) {}
+      try { run(m_st.rollback); } catch (...) {}
     }
   }
   void commit() {
-    if (m_owner) run(m_st ? &m_st->commit : nullptr, "COMMIT");
+    if (m_owner) run(m_st.commit);
     m_done = true;
   }
 
  private:
-  void run(SQLite::Statement* st, const char* sql) {
-    if (!st) {
-      m_db.exec(sql);
-      return;
-    }
-    st->tryReset();
-    st->exec();
-    st->tryReset();
+  static void run(SQLite::Statement& st) {
+    st.tryReset();
+    st.exec();
+    st.tryReset();
   }
-  SQLite::Database& m_db;
-  TxStatements* m_st;
+  TxStatements& m_st;
   bool m_owner;
   bool m_done = false;
 };
@@ -109,7 +104,6 @@ class SqliteStore final : public Store {
     // the whole tree, and a small cache turns them into reads. Bounded, so memory stays flat.
     m_db.exec("PRAGMA cache_size=-8192");
     migrate();
-    m_tx.emplace(m_db);
     // The WAL file exists now (migrate() read the database in WAL mode) and keeps its inode while
     // this connection is open, so an fdatasync on our own descriptor flushes SQLite's writes.
     m_wal_fd = ::open((path + "-wal").c_str(), O_RDWR | O_CLOEXEC);
@@ -121,7 +115,6 @@ class SqliteStore final : public Store {
       m_syncer.join();
     }
     m_statements.clear();
-    m_tx.reset();
     if (m_wal_fd >= 0) ::close(m_wal_fd);
   }
   SqliteStore(const SqliteStore&) = delete;
@@ -162,7 +155,7 @@ class SqliteStore final : public Store {
 
   Result<void> insert_account_with_eab(const Account& a, const std::string& kid, const audit::Event* ev) override {
     return audited(ev, "creating the account", [&]() -> Result<void> {
-      Tx tx(m_db, &*m_tx);
+      Tx tx(m_tx);
       SQLite::Statement& use = prepare("UPDATE eab_keys SET uses = uses + 1, used_by = CASE WHEN used_by = '' THEN ? ELSE used_by END "
                                        "WHERE kid=? AND revoked_at IS NULL AND (single_use = 0 OR uses = 0)");
       use.bind(1, a.id); use.bind(2, kid);
@@ -174,17 +167,10 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<Account>> account_by_id(const std::string& id) override {
-    // Every authenticated request reads its account; the rows change only through this store
-    // (update_account drops the entry), so a hit is the row as committed. The deferred ticket
-    // still covers it: a hit may be a change that is committed but not yet on disk.
-    {
-      std::lock_guard lock(m_mutex);
-      if (auto it = m_accounts.find(id); it != m_accounts.end()) {
-        if (t_deferred.store == this) t_deferred.ticket = std::max(t_deferred.ticket, m_commit_seq.load());
-        return std::optional<Account>(it->second);
-      }
-    }
+    // Every authenticated request reads its account, and the rows change only through this store
+    // (update_account drops the entry): a hit is the row as committed.
     return locked("reading the account", [&]() -> Result<std::optional<Account>> {
+      if (auto it = m_accounts.find(id); it != m_accounts.end()) return std::optional<Account>(it->second);
       auto a = account_row("id", id);
       if (a) {
         if (m_accounts.size() >= account_cache_size) m_accounts.clear();
@@ -208,7 +194,7 @@ class SqliteStore final : public Store {
 
   Result<void> insert_order(const Order& o, const std::vector<Authorization>& new_authzs, const audit::Event* ev) override {
     return audited(ev, "creating the order", [&]() -> Result<void> {
-      Tx tx(m_db, &*m_tx);
+      Tx tx(m_tx);
       for (const auto& a : new_authzs) {
         SQLite::Statement& st = prepare("INSERT INTO authzs(id, account_id, ident_type, ident_value, wildcard, status, expires) VALUES(?,?,?,?,?,?,?)");
         st.bind(1, a.id); st.bind(2, a.account_id); st.bind(3, a.identifier.type); st.bind(4, a.identifier.value);
@@ -333,7 +319,7 @@ class SqliteStore final : public Store {
 
   Result<void> record_validation(const Challenge& c, Status authz_status, const audit::Event* ev) override {
     return audited(ev, "recording the validation", [&]() -> Result<void> {
-      Tx tx(m_db, &*m_tx);
+      Tx tx(m_tx);
       SQLite::Statement& st = prepare("UPDATE challenges SET status=?, validated=?, error=? WHERE id=?");
       st.bind(1, std::string(acme::to_string(c.status)));
       bind_opt_time(st, 2, c.validated);
@@ -358,7 +344,7 @@ class SqliteStore final : public Store {
   Result<bool> claim_issuance(const std::string& order_id, Status from, const std::string& issuer, const std::string& serial,
                               const audit::Event* ev) override {
     return audited(ev, "claiming the order for issuance", [&]() -> Result<bool> {
-      Tx tx(m_db, &*m_tx);
+      Tx tx(m_tx);
       SQLite::Statement& o = prepare("UPDATE orders SET status='processing' WHERE id=? AND status=?");
       o.bind(1, order_id); o.bind(2, std::string(acme::to_string(from)));
       if (o.exec() != 1) return false;
@@ -370,7 +356,7 @@ class SqliteStore final : public Store {
 
   Result<void> finish_issuance(const CertificateRecord& c, const audit::Event* ev) override {
     return audited(ev, "storing the certificate", [&]() -> Result<void> {
-      Tx tx(m_db, &*m_tx);
+      Tx tx(m_tx);
       SQLite::Statement& st = prepare("INSERT INTO certificates(id, issuer_key_id, serial, account_id, order_id, der, spki_sha256, not_before, not_after) "
                            "VALUES(?,?,?,?,?,?,?,?,?)");
       st.bind(1, c.id); st.bind(2, c.issuer_key_id); st.bind(3, c.serial_hex); st.bind(4, c.account_id); st.bind(5, c.order_id);
@@ -410,7 +396,7 @@ class SqliteStore final : public Store {
 
   Result<std::int64_t> next_crl_number(const std::string& issuer) override {
     return locked("numbering the CRL", [&]() -> Result<std::int64_t> {
-      Tx tx(m_db, &*m_tx);
+      Tx tx(m_tx);
       SQLite::Statement& up = prepare("INSERT INTO crl_numbers(issuer_key_id, last) VALUES(?, 1) "
                                       "ON CONFLICT(issuer_key_id) DO UPDATE SET last = last + 1");
       up.bind(1, issuer);
@@ -471,7 +457,7 @@ class SqliteStore final : public Store {
 
   Result<audit::Event> append_audit(const audit::Event& e) override {
     return locked("appending to the audit trail", [&]() -> Result<audit::Event> {
-      Tx tx(m_db, &*m_tx);
+      Tx tx(m_tx);
       auto out = append_event(e);
       tx.commit();
       return out;
@@ -691,7 +677,7 @@ class SqliteStore final : public Store {
   auto audited(const audit::Event* ev, std::string_view what, F&& f) -> decltype(f()) {
     return locked(what, [&]() -> decltype(f()) {
       if (!ev) return f();
-      Tx tx(m_db, &*m_tx);
+      Tx tx(m_tx);
       auto r = f();
       if (!r) return r;
       bool changed = true;
@@ -759,7 +745,7 @@ class SqliteStore final : public Store {
     }
     const auto& all = sqlite::migrations();
     for (std::size_t i = static_cast<std::size_t>(version); i < all.size(); ++i) {
-      Tx tx(m_db);
+      Tx tx(m_tx);
       m_db.exec(std::string(all[i]));
       m_db.exec("INSERT INTO schema_version(version) VALUES(" + std::to_string(i + 1) + ")");
       tx.commit();
@@ -813,21 +799,19 @@ class SqliteStore final : public Store {
 
   /** Only under the mutex. */
   std::optional<Account> account_row(const char* column, const std::string& value) {
-    {
-      SQLite::Statement& st = prepare(std::string("SELECT id, thumbprint, jwk, status, contact, tos_agreed, created, binding FROM accounts WHERE ") + column + "=?");
-      st.bind(1, value);
-      if (!st.executeStep()) return std::optional<Account>();
-      Account a;
-      a.id = st.getColumn(0).getString();
-      a.thumbprint = st.getColumn(1).getString();
-      a.jwk = st.getColumn(2).getString();
-      a.status = *acme::parse_status(st.getColumn(3).getString());
-      a.contact = json::parse(st.getColumn(4).getString()).get<std::vector<std::string>>();
-      a.tos_agreed = st.getColumn(5).getInt() != 0;
-      a.created = tp(st.getColumn(6).getInt64());
-      a.binding = st.getColumn(7).getString();
-      return std::optional<Account>(a);
-    }
+    SQLite::Statement& st = prepare(std::string("SELECT id, thumbprint, jwk, status, contact, tos_agreed, created, binding FROM accounts WHERE ") + column + "=?");
+    st.bind(1, value);
+    if (!st.executeStep()) return std::optional<Account>();
+    Account a;
+    a.id = st.getColumn(0).getString();
+    a.thumbprint = st.getColumn(1).getString();
+    a.jwk = st.getColumn(2).getString();
+    a.status = *acme::parse_status(st.getColumn(3).getString());
+    a.contact = json::parse(st.getColumn(4).getString()).get<std::vector<std::string>>();
+    a.tos_agreed = st.getColumn(5).getInt() != 0;
+    a.created = tp(st.getColumn(6).getInt64());
+    a.binding = st.getColumn(7).getString();
+    return std::optional<Account>(a);
   }
 
   Order order_from(SQLite::Statement& st) {
@@ -912,7 +896,7 @@ class SqliteStore final : public Store {
   std::mutex m_mutex;
   SQLite::Database m_db;
   std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> m_statements;
-  std::optional<TxStatements> m_tx;
+  TxStatements m_tx{m_db};  // after m_db: destroyed before it
   // Account rows by id (under m_mutex). Accounts are written only through this store: the CLI
   // commands on a server's database never write them, and one database serves one server.
   static constexpr std::size_t account_cache_size = 10000;
