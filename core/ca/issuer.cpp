@@ -10,17 +10,22 @@ namespace {
 
 constexpr int serial_attempts = 3;
 
+/** A TBS with a fresh serial: built, passed to `vet` when there is one (the pre-issuance check), and
+ * only then reserved, so a registry can record the check's outcome with the serial. A serial taken
+ * meanwhile: a new one, a new TBS, vetted again. */
 Result<ossl::Ptr<X509>> build_with_fresh_serial(const x509::CertificateSpec& spec, const crypto::PublicKey& key,
-                                                const std::optional<x509::IssuerRef>& issuer,
-                                                SerialRegistry& serials) {
+                                                const std::optional<x509::IssuerRef>& issuer, SerialRegistry& serials,
+                                                const std::function<Result<void>(X509*)>& vet = {}) {
   for (int attempt = 0; attempt < serial_attempts; ++attempt) {
     PKI_TRY_ASSIGN(auto serial, x509::random_serial());
+    PKI_TRY_ASSIGN(auto tbs, x509::build_tbs(spec, key, issuer, serial));
+    if (vet) PKI_TRY(vet(tbs.get()));
     auto reserved = serials.reserve(serial);
     if (!reserved) {
       if (reserved.error().kind == ErrorKind::Conflict) continue;
       return fail(std::move(reserved).error());
     }
-    return x509::build_tbs(spec, key, issuer, serial);
+    return tbs;
   }
   return fail(ErrorKind::Conflict, "could not reserve a unique serial number");
 }
@@ -86,36 +91,26 @@ Result<x509::Certificate> Issuer::issue(const x509::CertificateSpec& spec, const
                                         const PreIssuanceCheck& check) const {
   PKI_TRY_ASSIGN(auto ref, admit(spec));
   PKI_TRY_ASSIGN(const Signer* scratch, throwaway());
-  for (int attempt = 0; attempt < serial_attempts; ++attempt) {
-    PKI_TRY_ASSIGN(auto serial, x509::random_serial());
-    PKI_TRY_ASSIGN(auto tbs, x509::build_tbs(spec, subject_key, ref, serial));
+  std::string checked_tbs;
+  PKI_TRY_ASSIGN(auto tbs, build_with_fresh_serial(spec, subject_key, ref, serials, [&](X509* t) -> Result<void> {
     // Sign with the throwaway key: the TBS now holds the same signature algorithm the issuing key will use.
-    PKI_TRY(scratch->sign_certificate(tbs.get()));
-    const std::string checked_tbs = ossl::to_der(tbs.get(), i2d_re_X509_tbs);
+    PKI_TRY(scratch->sign_certificate(t));
+    checked_tbs = ossl::to_der(t, i2d_re_X509_tbs);
     if (checked_tbs.empty()) return ossl::fail("encoding the to-be-signed certificate");
-    {
-      // The check sees the same object (a reference, not a copy: copying re-parses it, and OpenSSL
-      // 3.0 decodes the key again for that); it is const to the check, and the TBS bytes are
-      // compared after the real signature anyway.
-      if (auto r = check(x509::Certificate(ossl::up_ref(tbs.get()))); !r) {
-        Error e = std::move(r).error();
-        if (e.kind != ErrorKind::Internal) e.kind = ErrorKind::LintFailed;
-        return fail(std::move(e));
-      }
+    // The check sees the same object (a reference, not a copy: copying re-parses it, and OpenSSL
+    // 3.0 decodes the key again for that); it is const to the check, and the TBS bytes are
+    // compared after the real signature anyway.
+    if (auto r = check(x509::Certificate(ossl::up_ref(t))); !r) {
+      Error e = std::move(r).error();
+      if (e.kind != ErrorKind::Internal) e.kind = ErrorKind::LintFailed;
+      return fail(std::move(e));
     }
-    // Only a certificate that passed the check claims its serial, so the registry can record the
-    // check's outcome (the server's certificate.intent) in the same step. A serial taken meanwhile:
-    // a new one, a new TBS, checked again.
-    if (auto reserved = serials.reserve(serial); !reserved) {
-      if (reserved.error().kind == ErrorKind::Conflict) continue;
-      return fail(std::move(reserved).error());
-    }
-    PKI_TRY_ASSIGN(auto cert, sign_and_check(std::move(tbs), m_signer, false));
-    if (ossl::to_der(cert.get(), i2d_re_X509_tbs) != checked_tbs)
-      return fail(ErrorKind::Crypto, "the to-be-signed certificate changed between the pre-issuance lint and signing");
-    return cert;
-  }
-  return fail(ErrorKind::Conflict, "could not reserve a unique serial number");
+    return {};
+  }));
+  PKI_TRY_ASSIGN(auto cert, sign_and_check(std::move(tbs), m_signer, false));
+  if (ossl::to_der(cert.get(), i2d_re_X509_tbs) != checked_tbs)
+    return fail(ErrorKind::Crypto, "the to-be-signed certificate changed between the pre-issuance lint and signing");
+  return cert;
 }
 
 Result<x509::Certificate> Issuer::self_sign(const x509::CertificateSpec& spec, const Signer& signer,
