@@ -96,6 +96,7 @@ AcmeClient::~AcmeClient() = default;
 Result<AcmeClient> AcmeClient::connect(ClientOptions options, crypto::PrivateKey account_key, std::string kid) {
   AcmeClient c(std::move(options), std::move(account_key), std::move(kid));
   PKI_TRY_ASSIGN(c.m_jwk, acme::key_to_jwk(c.m_key.public_key()));
+  PKI_TRY_ASSIGN(c.m_thumbprint, acme::jwk_thumbprint(c.m_jwk));
   PKI_TRY_ASSIGN(auto r, c.get(c.m_opts.directory_url));
   if (r.status != 200 || !r.json.is_object() || !r.json.contains("newNonce") || !r.json.contains("newAccount") ||
       !r.json.contains("newOrder"))
@@ -105,10 +106,6 @@ Result<AcmeClient> AcmeClient::connect(ClientOptions options, crypto::PrivateKey
 }
 
 std::string AcmeClient::key_authorization(const std::string& token) const {
-  if (m_thumbprint.empty()) {
-    auto tp = acme::jwk_thumbprint(m_jwk);  // once per account key (RFC 7638), not per challenge
-    m_thumbprint = tp ? *tp : std::string();
-  }
   return token + "." + m_thumbprint;
 }
 
@@ -252,6 +249,7 @@ Result<void> AcmeClient::change_key(crypto::PrivateKey new_key) {
   const std::string url = m_dir.value("keyChange", "");
   if (url.empty()) return fail(ErrorKind::Malformed, "the directory has no keyChange");
   PKI_TRY_ASSIGN(auto new_jwk, acme::key_to_jwk(new_key.public_key()));
+  PKI_TRY_ASSIGN(auto new_thumbprint, acme::jwk_thumbprint(new_jwk));
   // The inner JWS is signed by the new key, carries it as jwk, and has no nonce (RFC 8555 §7.3.5).
   PKI_TRY_ASSIGN(auto inner, acme::sign_jws(new_key, json{{"jwk", new_jwk}, {"url", url}},
                                             json{{"account", m_kid}, {"oldKey", m_jwk}}.dump()));
@@ -259,7 +257,7 @@ Result<void> AcmeClient::change_key(crypto::PrivateKey new_key) {
   (void)r;
   m_key = std::move(new_key);
   m_jwk = new_jwk;
-  m_thumbprint.clear();
+  m_thumbprint = std::move(new_thumbprint);
   return {};
 }
 

@@ -93,7 +93,7 @@ class AcmeClient final {
   ClientOptions m_opts;
   crypto::PrivateKey m_key;
   nlohmann::json m_jwk;
-  mutable std::string m_thumbprint;  // of m_jwk, computed on first use
+  std::string m_thumbprint;  // of m_jwk (RFC 7638): once per account key, not per challenge
   std::string m_kid;
   nlohmann::json m_dir;
   std::string m_nonce;

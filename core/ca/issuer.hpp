@@ -1,7 +1,7 @@
 #pragma once
 // Issues certificates under one CA: checks the request against the issuer, builds the TBS with a
-// fresh serial reserved in a SerialRegistry (after the pre-issuance check, when there is one),
-// signs through the Signer, and checks the result.
+// fresh serial, reserves the serial in a SerialRegistry once the TBS is built (and has passed the
+// pre-issuance check, when there is one), signs through the Signer, and checks the result.
 #include <functional>
 #include <memory>
 #include <mutex>
