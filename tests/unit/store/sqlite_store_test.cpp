@@ -51,12 +51,7 @@ TEST(SqliteStore, OrderTransitionsAreCompareAndSet) {
   az.identifier = {"dns", "a.test"};
   az.expires = TimePoint(Seconds(2'000'000'000));
   az.challenges.push_back({"c1", "z1", "http-01", "tok", acme::Status::Pending, std::nullopt, std::nullopt});
-  acme::Order o;
-  o.id = "o1";
-  o.account_id = "a1";
-  o.status = acme::Status::Ready;
-  o.expires = az.expires;
-  o.identifiers = {az.identifier};
+  acme::Order o = test::order("o1", "a1");
   o.authz_ids = {"z1"};
   ASSERT_TRUE(store->insert_order(o, {az}));
   EXPECT_TRUE(*store->transition_order("o1", acme::Status::Ready, acme::Status::Processing, std::nullopt));
@@ -154,15 +149,7 @@ TEST(SqliteStore, AnIssuanceClaimTakesTheOrderAndTheSerialTogetherOrNeither) {
   test::TempDir db;
   auto store = *store::open_sqlite_store(db.db());
   ASSERT_TRUE(store->insert_account(account("a1", "tp1")));
-  acme::Order o;
-  o.account_id = "a1";
-  o.status = acme::Status::Ready;
-  o.expires = TimePoint(Seconds(2'000'000'000));
-  o.identifiers = {{"dns", "a.test"}};
-  for (const char* id : {"o1", "o2"}) {
-    o.id = id;
-    ASSERT_TRUE(store->insert_order(o, {}));
-  }
+  for (const char* id : {"o1", "o2"}) ASSERT_TRUE(store->insert_order(test::order(id, "a1"), {}));
   audit::Event intent;
   intent.type = "certificate.intent";
   intent.serial = "0a";

@@ -16,4 +16,15 @@ inline acme::Account account(const std::string& id, const std::string& tp) {
   return a;
 }
 
+/** A ready order `id` of account `account_id` for dns:a.test, expiring in 2033. */
+inline acme::Order order(const std::string& id, const std::string& account_id) {
+  acme::Order o;
+  o.id = id;
+  o.account_id = account_id;
+  o.status = acme::Status::Ready;
+  o.expires = TimePoint(Seconds(2'000'000'000));
+  o.identifiers = {{"dns", "a.test"}};
+  return o;
+}
+
 }  // namespace pkictl::test
