@@ -1,5 +1,6 @@
 #include "core/crypto/digest.hpp"
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -8,8 +9,11 @@
 namespace pkictl::crypto {
 
 Sha256 sha256(std::string_view data) {
+  // Fetched once: SHA256() fetches the algorithm (a global lock) on every call under OpenSSL 3.
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   Sha256 out{};
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+  if (!md || EVP_Digest(data.data(), data.size(), out.data(), nullptr, md, nullptr) != 1)
+    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <openssl/pkcs12.h>
 
 #include <cstring>
+#include <mutex>
 
 namespace pkictl::crypto {
 namespace {
@@ -104,6 +105,14 @@ std::string default_digest_for(const EVP_PKEY* pkey) {
 
 // ---- PublicKey
 
+struct PublicKey::Verifier {
+  std::once_flag once;
+  std::string digest;              // the key's natural digest, "" for EdDSA
+  ossl::Ptr<EVP_MD_CTX> prepared;  // DigestVerify initialised with it; null if that failed
+};
+
+PublicKey::PublicKey(ossl::Ptr<EVP_PKEY> pkey) : m_pkey(std::move(pkey)), m_verifier(std::make_shared<Verifier>()) {}
+
 Result<PublicKey> PublicKey::from_spki_der(std::string_view der) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   ossl::Ptr<EVP_PKEY> k(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
@@ -157,12 +166,27 @@ bool PublicKey::equals(const PublicKey& other) const {
 }
 
 Result<bool> PublicKey::verify(std::string_view data, std::string_view sig, std::string_view digest) const {
+  auto init = [this](EVP_MD_CTX* ctx, const std::string& md) {
+    return EVP_DigestVerifyInit_ex(ctx, nullptr, md.empty() ? nullptr : md.c_str(), nullptr, nullptr, m_pkey.get(), nullptr) == 1;
+  };
   ossl::Ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
   if (!ctx) return ossl::fail("EVP_MD_CTX_new");
-  std::string md = digest.empty() ? default_digest_for(m_pkey.get()) : std::string(digest);
-  if (EVP_DigestVerifyInit_ex(ctx.get(), nullptr, md.empty() ? nullptr : md.c_str(), nullptr, nullptr,
-                              m_pkey.get(), nullptr) != 1)
-    return ossl::fail("EVP_DigestVerifyInit_ex");
+  bool ready = false;
+  std::string md(digest);
+  if (m_verifier) {
+    Verifier& v = *m_verifier;
+    std::call_once(v.once, [&] {
+      v.digest = default_digest_for(m_pkey.get());
+      ossl::Ptr<EVP_MD_CTX> prepared(EVP_MD_CTX_new());
+      if (prepared && init(prepared.get(), v.digest)) v.prepared = std::move(prepared);
+      ossl::drain_errors();
+    });
+    if (digest.empty()) md = v.digest;
+    if (md == v.digest && v.prepared) ready = EVP_MD_CTX_copy_ex(ctx.get(), v.prepared.get()) == 1;
+  } else if (digest.empty()) {
+    md = default_digest_for(m_pkey.get());
+  }
+  if (!ready && !init(ctx.get(), md)) return ossl::fail("EVP_DigestVerifyInit_ex");
   const int rc = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
                                   reinterpret_cast<const unsigned char*>(data.data()), data.size());
   ossl::drain_errors();  // a bad signature leaves errors on the queue; the answer is `false`

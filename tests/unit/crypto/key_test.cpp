@@ -3,6 +3,10 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "core/crypto/key.hpp"
 
 using namespace pkictl;
@@ -21,6 +25,41 @@ TEST(Key, GeneratesEveryTypeAndDescribesIt) {
     ASSERT_TRUE(sig);
     EXPECT_TRUE(*key->public_key().verify("hello", *sig));
     EXPECT_FALSE(*key->public_key().verify("hellO", *sig));
+  }
+}
+
+TEST(Key, APublicKeyAndItsCopiesVerifyRepeatedlyFromThePreparedContext) {
+  // The first verification prepares a context that later ones (and copies) copy: a bad signature
+  // must not poison it, an explicit other digest must not use it, and threads may share it.
+  for (KeyType type : {KeyType::EcP256, KeyType::EcP384, KeyType::Ed25519, KeyType::Rsa2048}) {
+    SCOPED_TRACE(std::string(crypto::to_string(type)));
+    auto key = crypto::PrivateKey::generate(type);
+    ASSERT_TRUE(key);
+    auto good = key->sign("payload");
+    ASSERT_TRUE(good);
+    std::string bad = *good;
+    bad[bad.size() / 2] ^= 0x01;
+    const crypto::PublicKey pub = key->public_key();
+    EXPECT_FALSE(*pub.verify("payload", bad));
+    EXPECT_TRUE(*pub.verify("payload", *good));
+    EXPECT_FALSE(*pub.verify("payloaD", *good));
+    const crypto::PublicKey copy = pub;  // NOLINT(performance-unnecessary-copy-initialization): the copy is the point
+    EXPECT_TRUE(*copy.verify("payload", *good));
+    EXPECT_FALSE(*copy.verify("payload", bad));
+    if (type != KeyType::Ed25519) {
+      auto other = key->sign("payload", "SHA512");
+      ASSERT_TRUE(other);
+      EXPECT_TRUE(*pub.verify("payload", *other, "SHA512"));
+      EXPECT_FALSE(*pub.verify("payload", *other));  // the natural digest is another one
+    }
+    std::atomic<int> right{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+      threads.emplace_back([&] {
+        for (int i = 0; i < 20; ++i) right += (*copy.verify("payload", *good) && !*pub.verify("payload", bad)) ? 1 : 0;
+      });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(right.load(), 80);
   }
 }
 
