@@ -263,6 +263,7 @@ class SqliteStore final : public Store {
 
   Result<std::optional<Authorization>> authz_by_id(const std::string& id) override {
     return locked("reading the authorization", [&]() -> Result<std::optional<Authorization>> {
+      if (auto it = m_authzs.find(id); it != m_authzs.end()) return std::optional<Authorization>(it->second);
       SQLite::Statement& st = prepare(std::string(authz_columns) + " WHERE id=?");
       st.bind(1, id);
       if (!st.executeStep()) return std::optional<Authorization>();
@@ -285,6 +286,7 @@ class SqliteStore final : public Store {
 
   Result<bool> transition_authz(const std::string& id, Status from, Status to, const audit::Event* ev) override {
     return audited(ev, "updating the authorization", [&]() -> Result<bool> {
+      forget_authz(id);
       SQLite::Statement& st = prepare("UPDATE authzs SET status=? WHERE id=? AND status=?");
       st.bind(1, std::string(acme::to_string(to))); st.bind(2, id); st.bind(3, std::string(acme::to_string(from)));
       return st.exec() == 1;
@@ -293,6 +295,10 @@ class SqliteStore final : public Store {
 
   Result<std::optional<Challenge>> challenge_by_id(const std::string& id) override {
     return locked("reading the challenge", [&]() -> Result<std::optional<Challenge>> {
+      if (auto owner = m_challenge_authz.find(id); owner != m_challenge_authz.end()) {
+        for (const auto& c : m_authzs.at(owner->second).challenges)
+          if (c.id == id) return std::optional<Challenge>(c);
+      }
       SQLite::Statement& st = prepare("SELECT id, authz_id, type, token, status, validated, error FROM challenges WHERE id=?");
       st.bind(1, id);
       if (!st.executeStep()) return std::optional<Challenge>();
@@ -311,6 +317,7 @@ class SqliteStore final : public Store {
 
   Result<bool> transition_challenge(const std::string& id, Status from, Status to) override {
     return locked("updating the challenge", [&]() -> Result<bool> {
+      if (auto owner = m_challenge_authz.find(id); owner != m_challenge_authz.end()) forget_authz(std::string(owner->second));
       SQLite::Statement& st = prepare("UPDATE challenges SET status=? WHERE id=? AND status=?");
       st.bind(1, std::string(acme::to_string(to))); st.bind(2, id); st.bind(3, std::string(acme::to_string(from)));
       return st.exec() == 1;
@@ -319,6 +326,7 @@ class SqliteStore final : public Store {
 
   Result<void> record_validation(const Challenge& c, Status authz_status, const audit::Event* ev) override {
     return audited(ev, "recording the validation", [&]() -> Result<void> {
+      forget_authz(c.authz_id);
       Tx tx(m_tx);
       SQLite::Statement& st = prepare("UPDATE challenges SET status=?, validated=?, error=? WHERE id=?");
       st.bind(1, std::string(acme::to_string(c.status)));
@@ -844,9 +852,12 @@ class SqliteStore final : public Store {
     return c;
   }
 
+  /** The authorization of this row with its challenges: from the cache, else read and (outside a
+   * transaction, so only what is committed) remembered. */
   Authorization authz_from(SQLite::Statement& st) {
     Authorization a;
     a.id = st.getColumn(0).getString();
+    if (auto it = m_authzs.find(a.id); it != m_authzs.end()) return it->second;
     a.account_id = st.getColumn(1).getString();
     a.identifier = {st.getColumn(2).getString(), st.getColumn(3).getString()};
     a.wildcard = st.getColumn(4).getInt() != 0;
@@ -855,7 +866,24 @@ class SqliteStore final : public Store {
     SQLite::Statement& cs = prepare("SELECT id, authz_id, type, token, status, validated, error FROM challenges WHERE authz_id=? ORDER BY type");
     cs.bind(1, a.id);
     while (cs.executeStep()) a.challenges.push_back(challenge_from(cs));
+    if (sqlite3_get_autocommit(m_db.getHandle())) {
+      if (m_authzs.size() >= authz_cache_size) {
+        m_authzs.clear();
+        m_challenge_authz.clear();
+      }
+      for (const auto& c : a.challenges) m_challenge_authz.insert_or_assign(c.id, a.id);
+      m_authzs.insert_or_assign(a.id, a);
+    }
     return a;
+  }
+
+  /** Before any write to the authorization or its challenges: a failed or rolled-back write is
+   * then read again, never served from a copy it did not commit. */
+  void forget_authz(const std::string& id) {
+    auto it = m_authzs.find(id);
+    if (it == m_authzs.end()) return;
+    for (const auto& c : it->second.challenges) m_challenge_authz.erase(c.id);
+    m_authzs.erase(it);
   }
 
   static CertificateRecord cert_from(SQLite::Statement& st) {
@@ -901,6 +929,12 @@ class SqliteStore final : public Store {
   // commands on a server's database never write them, and one database serves one server.
   static constexpr std::size_t account_cache_size = 10000;
   std::unordered_map<std::string, Account> m_accounts;
+  // Authorizations with their challenges by id, and each cached challenge's authorization (under
+  // m_mutex; written only through this store, like accounts). An authorization is read ~5 times in
+  // its order's life of well under a second: a small cache, cleared when full, keeps memory flat.
+  static constexpr std::size_t authz_cache_size = 1024;
+  std::unordered_map<std::string, Authorization> m_authzs;
+  std::unordered_map<std::string, std::string> m_challenge_authz;
   std::vector<SQLite::Statement*> m_used;  // statements stepped under the current lock
   int m_wal_fd = -1;
   std::atomic<std::uint64_t> m_commit_seq{0};

@@ -145,6 +145,54 @@ TEST(SqliteStore, CachedAccountsFollowEveryUpdate) {
   EXPECT_FALSE(*store->account_by_id("nobody"));
 }
 
+TEST(SqliteStore, CachedAuthorizationsFollowEveryUpdate) {
+  test::TempDir db;
+  auto store = *store::open_sqlite_store(db.db());
+  ASSERT_TRUE(store->insert_account(account("a1", "tp1")));
+  acme::Authorization az;
+  az.id = "z1";
+  az.account_id = "a1";
+  az.identifier = {"dns", "a.test"};
+  az.expires = TimePoint(Seconds(2'000'000'000));
+  az.challenges.push_back({"c1", "z1", "http-01", "tok1", acme::Status::Pending, std::nullopt, std::nullopt});
+  az.challenges.push_back({"c2", "z1", "dns-01", "tok2", acme::Status::Pending, std::nullopt, std::nullopt});
+  acme::Order o = test::order("o1", "a1");
+  o.authz_ids = {"z1"};
+  ASSERT_TRUE(store->insert_order(o, {az}));
+  auto status_of = [&](const std::string& chall) { return (*store->challenge_by_id(chall))->status; };
+  auto authz_status = [&] { return (*store->authz_by_id("z1"))->status; };
+  ASSERT_EQ(authz_status(), acme::Status::Pending);  // now cached, with both challenges
+  EXPECT_EQ((*store->challenge_by_id("c2"))->token, "tok2");
+  EXPECT_TRUE(*store->transition_challenge("c1", acme::Status::Pending, acme::Status::Processing));
+  EXPECT_EQ(status_of("c1"), acme::Status::Processing);
+  EXPECT_EQ((*store->authz_by_id("z1"))->challenges.at(1).status, acme::Status::Processing);  // ordered by type: http-01 second
+  EXPECT_FALSE(*store->transition_challenge("c1", acme::Status::Pending, acme::Status::Processing));  // a lost CAS
+  EXPECT_EQ(status_of("c1"), acme::Status::Processing);
+  acme::Challenge done = **store->challenge_by_id("c1");
+  ASSERT_EQ(authz_status(), acme::Status::Pending);  // cached again before each write below
+  done.status = acme::Status::Valid;
+  done.validated = TimePoint(Seconds(1'900'000'000));
+  ASSERT_TRUE(store->record_validation(done, acme::Status::Valid));
+  EXPECT_EQ(authz_status(), acme::Status::Valid);
+  EXPECT_EQ(status_of("c1"), acme::Status::Valid);
+  EXPECT_EQ((*store->challenge_by_id("c1"))->validated, done.validated);
+  auto reused = *store->reusable_authz("a1", {"dns", "a.test"}, false, TimePoint(Seconds(1'900'000'000)));
+  ASSERT_TRUE(reused);
+  EXPECT_EQ(reused->status, acme::Status::Valid);
+  EXPECT_FALSE(*store->transition_authz("z1", acme::Status::Pending, acme::Status::Deactivated));  // refused: it is valid
+  EXPECT_EQ(authz_status(), acme::Status::Valid);
+  EXPECT_TRUE(*store->transition_authz("z1", acme::Status::Valid, acme::Status::Deactivated));
+  EXPECT_EQ(authz_status(), acme::Status::Deactivated);
+  EXPECT_FALSE(*store->reusable_authz("a1", {"dns", "a.test"}, false, TimePoint(Seconds(1'900'000'000))));
+  EXPECT_FALSE(*store->authz_by_id("nothing"));
+  EXPECT_FALSE(*store->challenge_by_id("nothing"));
+  // What the cache served is what a fresh store reads from the file.
+  store.reset();
+  auto again = *store::open_sqlite_store(db.db());
+  EXPECT_EQ((*again->authz_by_id("z1"))->status, acme::Status::Deactivated);
+  EXPECT_EQ((*again->challenge_by_id("c1"))->status, acme::Status::Valid);
+}
+
 TEST(SqliteStore, AnIssuanceClaimTakesTheOrderAndTheSerialTogetherOrNeither) {
   test::TempDir db;
   auto store = *store::open_sqlite_store(db.db());
