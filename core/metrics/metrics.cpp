@@ -9,19 +9,22 @@ namespace {
 
 constexpr std::array<double, 14> bounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
-std::string escape(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') { out += "\\n"; continue; }
-    out += c;
-  }
-  return out;
-}
-
+/** `k="v",…` with values escaped: the series key. Built in one string (it runs on every update). */
 std::string render(const Labels& labels) {
   std::string s;
-  for (const auto& [k, v] : labels) s += (s.empty() ? "" : ",") + k + "=\"" + escape(v) + "\"";
+  for (const auto& [k, v] : labels) {
+    if (!s.empty()) s += ',';
+    s.append(k).append("=\"");
+    for (char c : v) {
+      if (c == '\\' || c == '"') s += '\\';
+      if (c == '\n') {
+        s += "\\n";
+        continue;
+      }
+      s += c;
+    }
+    s += '"';
+  }
   return s;
 }
 
@@ -66,32 +69,36 @@ std::string_view help_for(std::string_view name) {
   return it == help.end() ? std::string_view() : std::string_view(it->second);
 }
 
-Registry::Series& Registry::series(std::string_view name, const char* type, const Labels& labels) {
+Registry::Series& Registry::series(std::string_view name, const char* type, std::string&& labels) {
   auto it = m_families.find(name);
   if (it == m_families.end()) it = m_families.emplace(std::string(name), Family{type, {}}).first;
-  auto& s = it->second.series[render(labels)];
+  auto& s = it->second.series[std::move(labels)];
   if (std::string_view(type) == "histogram" && s.buckets.empty()) s.buckets.assign(bounds.size(), 0);
   return s;
 }
 
 void Registry::inc(std::string_view counter, const Labels& labels, double by) {
+  std::string key = render(labels);  // before the lock: every thread reports here
   std::lock_guard lock(m_mu);
-  series(counter, "counter", labels).value += by;
+  series(counter, "counter", std::move(key)).value += by;
 }
 
 void Registry::set(std::string_view gauge, const Labels& labels, double value) {
+  std::string key = render(labels);  // before the lock: every thread reports here
   std::lock_guard lock(m_mu);
-  series(gauge, "gauge", labels).value = value;
+  series(gauge, "gauge", std::move(key)).value = value;
 }
 
 void Registry::add(std::string_view gauge, const Labels& labels, double delta) {
+  std::string key = render(labels);  // before the lock: every thread reports here
   std::lock_guard lock(m_mu);
-  series(gauge, "gauge", labels).value += delta;
+  series(gauge, "gauge", std::move(key)).value += delta;
 }
 
 void Registry::observe(std::string_view histogram, const Labels& labels, double seconds) {
+  std::string key = render(labels);  // before the lock: every thread reports here
   std::lock_guard lock(m_mu);
-  auto& s = series(histogram, "histogram", labels);
+  auto& s = series(histogram, "histogram", std::move(key));
   for (std::size_t i = 0; i < bounds.size(); ++i)
     if (seconds <= bounds[i]) s.buckets[i] += 1;
   s.sum += seconds;

@@ -32,7 +32,7 @@ class Registry final {
     std::string type;
     std::map<std::string, Series> series;  // rendered label set → values
   };
-  Series& series(std::string_view name, const char* type, const Labels& labels);
+  Series& series(std::string_view name, const char* type, std::string&& labels);  // labels rendered
   mutable std::mutex m_mu;
   std::map<std::string, Family, std::less<>> m_families;
 };
