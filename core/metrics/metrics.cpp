@@ -2,7 +2,7 @@
 
 #include <array>
 #include <cmath>
-#include <cstdio>
+#include <charconv>
 
 namespace pkictl::metrics {
 namespace {
@@ -28,11 +28,12 @@ std::string render(const Labels& labels) {
   return s;
 }
 
+/** The shortest text that reads back as `v` ("0.0005", not %.17g's "0.00050000000000000001"). */
 std::string num(double v) {
-  if (std::isinf(v)) return "+Inf";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
 }
 
 std::string with(const std::string& labels, const std::string& extra) {
