@@ -217,6 +217,18 @@ class SqliteStore final : public Store {
       st.bind(10, json(o.authz_ids).dump()); st.bind(11, o.replaces); st.bind(12, o.profile);
       st.exec();
       tx.commit();
+      after_commit([this, &new_authzs] {
+        for (auto a : new_authzs) {
+          // As a read would return it: challenges by type, only the columns inserted.
+          std::sort(a.challenges.begin(), a.challenges.end(), [](const Challenge& x, const Challenge& y) { return x.type < y.type; });
+          for (auto& c : a.challenges) {
+            c.authz_id = a.id;
+            c.validated.reset();
+            c.error.reset();
+          }
+          cache_authz(a);
+        }
+      });
       return {};
     });
   }
@@ -286,19 +298,19 @@ class SqliteStore final : public Store {
 
   Result<bool> transition_authz(const std::string& id, Status from, Status to, const audit::Event* ev) override {
     return audited(ev, "updating the authorization", [&]() -> Result<bool> {
-      forget_authz(id);
       SQLite::Statement& st = prepare("UPDATE authzs SET status=? WHERE id=? AND status=?");
       st.bind(1, std::string(acme::to_string(to))); st.bind(2, id); st.bind(3, std::string(acme::to_string(from)));
-      return st.exec() == 1;
+      if (st.exec() != 1) return false;
+      after_commit([this, &id, to] {
+        if (auto it = m_authzs.find(id); it != m_authzs.end()) it->second.status = to;
+      });
+      return true;
     });
   }
 
   Result<std::optional<Challenge>> challenge_by_id(const std::string& id) override {
     return locked("reading the challenge", [&]() -> Result<std::optional<Challenge>> {
-      if (auto owner = m_challenge_authz.find(id); owner != m_challenge_authz.end()) {
-        for (const auto& c : m_authzs.at(owner->second).challenges)
-          if (c.id == id) return std::optional<Challenge>(c);
-      }
+      if (const Challenge* c = cached_challenge(id)) return std::optional<Challenge>(*c);
       SQLite::Statement& st = prepare("SELECT id, authz_id, type, token, status, validated, error FROM challenges WHERE id=?");
       st.bind(1, id);
       if (!st.executeStep()) return std::optional<Challenge>();
@@ -317,16 +329,18 @@ class SqliteStore final : public Store {
 
   Result<bool> transition_challenge(const std::string& id, Status from, Status to) override {
     return locked("updating the challenge", [&]() -> Result<bool> {
-      if (auto owner = m_challenge_authz.find(id); owner != m_challenge_authz.end()) forget_authz(std::string(owner->second));
       SQLite::Statement& st = prepare("UPDATE challenges SET status=? WHERE id=? AND status=?");
       st.bind(1, std::string(acme::to_string(to))); st.bind(2, id); st.bind(3, std::string(acme::to_string(from)));
-      return st.exec() == 1;
+      if (st.exec() != 1) return false;
+      after_commit([this, &id, to] {
+        if (Challenge* c = cached_challenge(id)) c->status = to;
+      });
+      return true;
     });
   }
 
   Result<void> record_validation(const Challenge& c, Status authz_status, const audit::Event* ev) override {
     return audited(ev, "recording the validation", [&]() -> Result<void> {
-      forget_authz(c.authz_id);
       Tx tx(m_tx);
       SQLite::Statement& st = prepare("UPDATE challenges SET status=?, validated=?, error=? WHERE id=?");
       st.bind(1, std::string(acme::to_string(c.status)));
@@ -338,6 +352,11 @@ class SqliteStore final : public Store {
       au.bind(1, std::string(acme::to_string(authz_status))); au.bind(2, c.authz_id);
       au.exec();
       tx.commit();
+      after_commit([this, &c, authz_status] {
+        if (Challenge* cached = cached_challenge(c.id)) *cached = c;
+        if (auto it = m_authzs.find(c.authz_id); it != m_authzs.end() && it->second.status == Status::Pending)
+          it->second.status = authz_status;
+      });
       return {};
     });
   }
@@ -606,10 +625,13 @@ class SqliteStore final : public Store {
           // A stepped statement holds a read snapshot open, which would stall WAL checkpoints.
           for (auto* st : s.m_used) { st->tryReset(); }
           s.m_used.clear();
+          s.m_on_commit.clear();
         }
       } reset{*this};
       try {
         auto r = f();
+        if (r && sqlite3_get_autocommit(m_db.getHandle()))
+          for (auto& hook : m_on_commit) hook();  // what f wrote is committed
         if (sqlite3_total_changes64(m_db.getHandle()) != changes_before && sqlite3_get_autocommit(m_db.getHandle()))
           commit = ++m_commit_seq;
         return r;
@@ -866,24 +888,29 @@ class SqliteStore final : public Store {
     SQLite::Statement& cs = prepare("SELECT id, authz_id, type, token, status, validated, error FROM challenges WHERE authz_id=? ORDER BY type");
     cs.bind(1, a.id);
     while (cs.executeStep()) a.challenges.push_back(challenge_from(cs));
-    if (sqlite3_get_autocommit(m_db.getHandle())) {
-      if (m_authzs.size() >= authz_cache_size) {
-        m_authzs.clear();
-        m_challenge_authz.clear();
-      }
-      for (const auto& c : a.challenges) m_challenge_authz.insert_or_assign(c.id, a.id);
-      m_authzs.insert_or_assign(a.id, a);
-    }
+    if (sqlite3_get_autocommit(m_db.getHandle())) cache_authz(a);
     return a;
   }
 
-  /** Before any write to the authorization or its challenges: a failed or rolled-back write is
-   * then read again, never served from a copy it did not commit. */
-  void forget_authz(const std::string& id) {
-    auto it = m_authzs.find(id);
-    if (it == m_authzs.end()) return;
-    for (const auto& c : it->second.challenges) m_challenge_authz.erase(c.id);
-    m_authzs.erase(it);
+  /** Runs `hook` under the lock once the current operation's writes are committed; dropped if the
+   * operation fails or rolls back. Writes keep the caches exact this way (write-through). */
+  void after_commit(std::function<void()> hook) { m_on_commit.push_back(std::move(hook)); }
+
+  void cache_authz(const Authorization& a) {
+    if (m_authzs.size() >= authz_cache_size) {
+      m_authzs.clear();
+      m_challenge_authz.clear();
+    }
+    for (const auto& c : a.challenges) m_challenge_authz.insert_or_assign(c.id, a.id);
+    m_authzs.insert_or_assign(a.id, a);
+  }
+
+  Challenge* cached_challenge(const std::string& id) {
+    auto owner = m_challenge_authz.find(id);
+    if (owner == m_challenge_authz.end()) return nullptr;
+    for (auto& c : m_authzs.at(owner->second).challenges)
+      if (c.id == id) return &c;
+    return nullptr;
   }
 
   static CertificateRecord cert_from(SQLite::Statement& st) {
@@ -930,12 +957,14 @@ class SqliteStore final : public Store {
   static constexpr std::size_t account_cache_size = 10000;
   std::unordered_map<std::string, Account> m_accounts;
   // Authorizations with their challenges by id, and each cached challenge's authorization (under
-  // m_mutex; written only through this store, like accounts). An authorization is read ~5 times in
-  // its order's life of well under a second: a small cache, cleared when full, keeps memory flat.
+  // m_mutex; written only through this store, like accounts, and updated by every write through
+  // after_commit). An authorization is read ~5 times in its order's life of well under a second:
+  // a small cache, cleared when full, keeps memory flat.
   static constexpr std::size_t authz_cache_size = 1024;
   std::unordered_map<std::string, Authorization> m_authzs;
   std::unordered_map<std::string, std::string> m_challenge_authz;
   std::vector<SQLite::Statement*> m_used;  // statements stepped under the current lock
+  std::vector<std::function<void()>> m_on_commit;  // after_commit hooks of the current operation
   int m_wal_fd = -1;
   std::atomic<std::uint64_t> m_commit_seq{0};
   std::mutex m_sync_mutex;

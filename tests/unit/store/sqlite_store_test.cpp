@@ -161,6 +161,25 @@ TEST(SqliteStore, CachedAuthorizationsFollowEveryUpdate) {
   ASSERT_TRUE(store->insert_order(o, {az}));
   auto status_of = [&](const std::string& chall) { return (*store->challenge_by_id(chall))->status; };
   auto authz_status = [&] { return (*store->authz_by_id("z1"))->status; };
+  // The cache serves what a read of the file returns (a second connection has no cache entry).
+  auto same_as_file = [&](const std::string& when) {
+    SCOPED_TRACE(when);
+    auto file = *store::open_sqlite_store(db.db());
+    const auto a = **store->authz_by_id("z1");
+    const auto b = **file->authz_by_id("z1");
+    EXPECT_EQ(a.status, b.status);
+    EXPECT_EQ(a.expires, b.expires);
+    EXPECT_EQ(a.identifier.value, b.identifier.value);
+    ASSERT_EQ(a.challenges.size(), b.challenges.size());
+    for (std::size_t i = 0; i < a.challenges.size(); ++i) {
+      EXPECT_EQ(a.challenges[i].id, b.challenges[i].id);
+      EXPECT_EQ(a.challenges[i].authz_id, b.challenges[i].authz_id);
+      EXPECT_EQ(a.challenges[i].status, b.challenges[i].status);
+      EXPECT_EQ(a.challenges[i].validated, b.challenges[i].validated);
+      EXPECT_EQ(a.challenges[i].error.has_value(), b.challenges[i].error.has_value());
+    }
+  };
+  same_as_file("after the insert");
   ASSERT_EQ(authz_status(), acme::Status::Pending);  // now cached, with both challenges
   EXPECT_EQ((*store->challenge_by_id("c2"))->token, "tok2");
   EXPECT_TRUE(*store->transition_challenge("c1", acme::Status::Pending, acme::Status::Processing));
@@ -176,6 +195,7 @@ TEST(SqliteStore, CachedAuthorizationsFollowEveryUpdate) {
   EXPECT_EQ(authz_status(), acme::Status::Valid);
   EXPECT_EQ(status_of("c1"), acme::Status::Valid);
   EXPECT_EQ((*store->challenge_by_id("c1"))->validated, done.validated);
+  same_as_file("after the validation");
   auto reused = *store->reusable_authz("a1", {"dns", "a.test"}, false, TimePoint(Seconds(1'900'000'000)));
   ASSERT_TRUE(reused);
   EXPECT_EQ(reused->status, acme::Status::Valid);
@@ -183,6 +203,7 @@ TEST(SqliteStore, CachedAuthorizationsFollowEveryUpdate) {
   EXPECT_EQ(authz_status(), acme::Status::Valid);
   EXPECT_TRUE(*store->transition_authz("z1", acme::Status::Valid, acme::Status::Deactivated));
   EXPECT_EQ(authz_status(), acme::Status::Deactivated);
+  same_as_file("after the deactivation");
   EXPECT_FALSE(*store->reusable_authz("a1", {"dns", "a.test"}, false, TimePoint(Seconds(1'900'000'000))));
   EXPECT_FALSE(*store->authz_by_id("nothing"));
   EXPECT_FALSE(*store->challenge_by_id("nothing"));
