@@ -45,12 +45,7 @@ TEST(SqliteStore, OrderTransitionsAreCompareAndSet) {
   test::TempDir db;
   auto store = *store::open_sqlite_store(db.db());
   ASSERT_TRUE(store->insert_account(account("a1", "tp1")));
-  acme::Authorization az;
-  az.id = "z1";
-  az.account_id = "a1";
-  az.identifier = {"dns", "a.test"};
-  az.expires = TimePoint(Seconds(2'000'000'000));
-  az.challenges.push_back({"c1", "z1", "http-01", "tok", acme::Status::Pending, std::nullopt, std::nullopt});
+  acme::Authorization az = test::authz("z1", "a1", "c1");
   acme::Order o = test::order("o1", "a1");
   o.authz_ids = {"z1"};
   ASSERT_TRUE(store->insert_order(o, {az}));
@@ -149,12 +144,7 @@ TEST(SqliteStore, CachedAuthorizationsFollowEveryUpdate) {
   test::TempDir db;
   auto store = *store::open_sqlite_store(db.db());
   ASSERT_TRUE(store->insert_account(account("a1", "tp1")));
-  acme::Authorization az;
-  az.id = "z1";
-  az.account_id = "a1";
-  az.identifier = {"dns", "a.test"};
-  az.expires = TimePoint(Seconds(2'000'000'000));
-  az.challenges.push_back({"c1", "z1", "http-01", "tok1", acme::Status::Pending, std::nullopt, std::nullopt});
+  acme::Authorization az = test::authz("z1", "a1", "c1");
   az.challenges.push_back({"c2", "z1", "dns-01", "tok2", acme::Status::Pending, std::nullopt, std::nullopt});
   acme::Order o = test::order("o1", "a1");
   o.authz_ids = {"z1"};

@@ -27,4 +27,16 @@ inline acme::Order order(const std::string& id, const std::string& account_id) {
   return o;
 }
 
+/** A pending authorization `id` of account `account_id` for dns:a.test with an http-01 challenge
+ * `challenge_id` (token "tok"), expiring in 2033. */
+inline acme::Authorization authz(const std::string& id, const std::string& account_id, const std::string& challenge_id) {
+  acme::Authorization a;
+  a.id = id;
+  a.account_id = account_id;
+  a.identifier = {"dns", "a.test"};
+  a.expires = TimePoint(Seconds(2'000'000'000));
+  a.challenges.push_back({challenge_id, id, "http-01", "tok", acme::Status::Pending, std::nullopt, std::nullopt});
+  return a;
+}
+
 }  // namespace pkictl::test
