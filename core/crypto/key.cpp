@@ -294,13 +294,41 @@ KeyInfo PrivateKey::info() const { return key_info(m_pkey.get()); }
 
 std::string PrivateKey::default_digest() const { return default_digest_for(m_pkey.get()); }
 
+struct PrivateKey::Prepared {
+  std::once_flag once;
+  std::string digest;              // default_digest()
+  ossl::Ptr<EVP_MD_CTX> prepared;  // DigestSign initialised with it; null if that failed
+};
+
+PrivateKey::PrivateKey(ossl::Ptr<EVP_PKEY> pkey) : m_pkey(std::move(pkey)), m_prepared(std::make_shared<Prepared>()) {}
+
+ossl::Ptr<EVP_MD_CTX> PrivateKey::signing_context() const {
+  if (!m_prepared) return nullptr;
+  Prepared& p = *m_prepared;
+  std::call_once(p.once, [&] {
+    p.digest = default_digest_for(m_pkey.get());
+    ossl::Ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
+    if (ctx && EVP_DigestSignInit_ex(ctx.get(), nullptr, p.digest.empty() ? nullptr : p.digest.c_str(), nullptr, nullptr,
+                                     m_pkey.get(), nullptr) == 1)
+      p.prepared = std::move(ctx);
+    ossl::drain_errors();
+  });
+  ossl::Ptr<EVP_MD_CTX> copy(p.prepared ? EVP_MD_CTX_new() : nullptr);
+  if (copy && EVP_MD_CTX_copy_ex(copy.get(), p.prepared.get()) != 1) copy.reset();
+  return copy;
+}
+
 Result<std::string> PrivateKey::sign(std::string_view data, std::string_view digest) const {
-  ossl::Ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
-  if (!ctx) return ossl::fail("EVP_MD_CTX_new");
-  const std::string md = digest.empty() ? default_digest() : std::string(digest);
-  if (EVP_DigestSignInit_ex(ctx.get(), nullptr, md.empty() ? nullptr : md.c_str(), nullptr, nullptr,
-                            m_pkey.get(), nullptr) != 1)
-    return ossl::fail("EVP_DigestSignInit_ex");
+  ossl::Ptr<EVP_MD_CTX> ctx;
+  if (digest.empty() || digest == default_digest()) ctx = signing_context();
+  if (!ctx) {
+    ctx.reset(EVP_MD_CTX_new());
+    if (!ctx) return ossl::fail("EVP_MD_CTX_new");
+    const std::string md = digest.empty() ? default_digest() : std::string(digest);
+    if (EVP_DigestSignInit_ex(ctx.get(), nullptr, md.empty() ? nullptr : md.c_str(), nullptr, nullptr,
+                              m_pkey.get(), nullptr) != 1)
+      return ossl::fail("EVP_DigestSignInit_ex");
+  }
   size_t len = 0;
   const auto* in = reinterpret_cast<const unsigned char*>(data.data());
   if (EVP_DigestSign(ctx.get(), nullptr, &len, in, data.size()) != 1) return ossl::fail("EVP_DigestSign");

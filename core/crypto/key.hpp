@@ -75,7 +75,7 @@ class PublicKey final {
 
 class PrivateKey final {
  public:
-  explicit PrivateKey(ossl::Ptr<EVP_PKEY> pkey) : m_pkey(std::move(pkey)) {}
+  explicit PrivateKey(ossl::Ptr<EVP_PKEY> pkey);
   PrivateKey(const PrivateKey&) = delete;
   PrivateKey& operator=(const PrivateKey&) = delete;
   PrivateKey(PrivateKey&&) noexcept = default;
@@ -101,9 +101,15 @@ class PrivateKey final {
   std::string default_digest() const;
   /** Signs `data` (digest as default_digest() unless given). */
   [[nodiscard]] Result<std::string> sign(std::string_view data, std::string_view digest = "") const;
+  /** A DigestSign context for default_digest(), ready for one signature (X509_sign_ctx, …): a copy
+   * of one prepared on first use, as PublicKey::verify does. Null if the key cannot sign. Safe
+   * from several threads. */
+  ossl::Ptr<EVP_MD_CTX> signing_context() const;
 
  private:
+  struct Prepared;
   ossl::Ptr<EVP_PKEY> m_pkey;
+  std::shared_ptr<Prepared> m_prepared;  // never null except when moved from
 };
 
 KeyInfo key_info(const EVP_PKEY* pkey);
