@@ -129,18 +129,24 @@ Result<Issued> issue(AcmeClient& client, const IssueRequest& req, Solver& solver
     return fail(ErrorKind::Internal, "the order ended " + order.value("status", "?") + (order.contains("error") ? ": " + order["error"].dump() : ""));
   const std::string cert_url = order["certificate"].get<std::string>();
   PKI_TRY_ASSIGN(auto dl, client.post(cert_url, std::nullopt));
-  PKI_TRY_ASSIGN(auto chain, x509::Certificate::parse_all(dl.body));
-  // Check what came back before anyone installs it: our key, every identifier.
-  if (!chain.front().public_key().equals(key.public_key()))
+  PKI_TRY_ASSIGN(auto ders, x509::certificate_ders(dl.body));
+  // Check what came back before anyone installs it: our key, every identifier. The leaf is read
+  // without OpenSSL's key decoder; the chain above it parses as usual (and from the parse cache).
+  PKI_TRY_ASSIGN(auto leaf, x509::read_obtained_certificate(ders.front()));
+  if (!leaf.key.equals(key.public_key()))
     return fail(ErrorKind::Malformed, "the server returned a certificate for another key");
   std::set<std::string> have;
-  for (const auto& g : chain.front().sans()) have.insert(std::string(x509::to_string(g.type)) + ":" + util::to_lower(g.value));
+  for (const auto& g : leaf.sans) have.insert(std::string(x509::to_string(g.type)) + ":" + util::to_lower(g.value));
   for (const auto& i : req.identifiers)
     if (!have.count(label(i))) return fail(ErrorKind::Malformed, "the certificate does not name " + label(i));
+  std::vector<x509::Certificate> chain;
+  for (std::size_t n = 1; n < ders.size(); ++n) {
+    PKI_TRY_ASSIGN(auto c, x509::Certificate::parse(ders[n]));
+    chain.push_back(std::move(c));
+  }
   Issued out;
   PKI_TRY_ASSIGN(out.key_pem, key.to_unencrypted_pem());
-  out.cert_pem = chain.front().pem();
-  chain.erase(chain.begin());
+  out.cert_pem = x509::der_to_pem(ders.front());
   out.chain_pem = x509::to_pem_bundle(chain);
   out.order_url = order_url;
   out.cert_url = cert_url;

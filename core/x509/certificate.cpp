@@ -58,11 +58,10 @@ Result<Certificate> parse_der(std::string_view der) {
 
 }  // namespace
 
-Result<std::vector<Certificate>> Certificate::parse_all(std::string_view data) {
-  std::vector<Certificate> out;
+Result<std::vector<std::string>> certificate_ders(std::string_view data) {
+  std::vector<std::string> out;
   if (!looks_like_pem(data)) {
-    PKI_TRY_ASSIGN(auto c, parse_der(data));
-    out.push_back(std::move(c));
+    out.emplace_back(data);
     return out;
   }
   auto bio = ossl::mem_bio(data);
@@ -74,16 +73,25 @@ Result<std::vector<Certificate>> Certificate::parse_all(std::string_view data) {
     ossl::ErrorMark mark;  // PEM_read_bio reports "no start line" at the end of input
     if (PEM_read_bio(bio.get(), &name, &header, &body, &len) != 1) break;
     const std::string label(name);
-    const std::string der(reinterpret_cast<char*>(body), static_cast<std::size_t>(len));
+    std::string der(reinterpret_cast<char*>(body), static_cast<std::size_t>(len));
     OPENSSL_free(name);
     OPENSSL_free(header);
     OPENSSL_free(body);
     if (label != "CERTIFICATE" && label != "TRUSTED CERTIFICATE")
       return fail(ErrorKind::Malformed, "expected a CERTIFICATE PEM block, found '" + label + "'");
+    out.push_back(std::move(der));
+  }
+  if (out.empty()) return fail(ErrorKind::Malformed, "no certificate found in the PEM data");
+  return out;
+}
+
+Result<std::vector<Certificate>> Certificate::parse_all(std::string_view data) {
+  PKI_TRY_ASSIGN(auto ders, certificate_ders(data));
+  std::vector<Certificate> out;
+  for (const auto& der : ders) {
     PKI_TRY_ASSIGN(auto c, parse_der(der));
     out.push_back(std::move(c));
   }
-  if (out.empty()) return fail(ErrorKind::Malformed, "no certificate found in the PEM data");
   return out;
 }
 

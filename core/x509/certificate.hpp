@@ -60,6 +60,20 @@ class Certificate final {
   ossl::Ptr<X509> m_x509;
 };
 
+/** The DER of every certificate in a PEM bundle (CERTIFICATE / TRUSTED CERTIFICATE blocks), or the
+ * input itself when it is not PEM; nothing is parsed. Errors: Malformed. */
+[[nodiscard]] Result<std::vector<std::string>> certificate_ders(std::string_view pem_or_der);
+
+/** What a client checks of a certificate it has just been issued, read on OpenSSL's ASN.1 templates
+ * with the SubjectPublicKeyInfo kept raw (see spki.hpp): d2i_X509 would run OpenSSL 3.0's key
+ * decoder, the largest cost of our ACME client per order. The whole structure is parsed (bad DER
+ * and trailing data are refused); the signature is not checked. Errors: Malformed. */
+struct ObtainedCertificate {
+  crypto::PublicKey key;
+  std::vector<GeneralName> sans;
+};
+[[nodiscard]] Result<ObtainedCertificate> read_obtained_certificate(std::string_view der);
+
 /** PEM text of a DER certificate without parsing it (the DER is trusted: it came from our store). */
 std::string der_to_pem(std::string_view der);
 /** Concatenated PEM of several certificates. */

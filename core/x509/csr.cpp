@@ -9,21 +9,18 @@
 #include "core/crypto/digest.hpp"
 #include "core/x509/builder.hpp"
 #include "core/x509/name.hpp"
+#include "core/x509/spki.hpp"
 
 namespace pkictl::x509 {
 
 // PKCS#10 (RFC 2986) on OpenSSL's ASN.1 templates, as X509_REQ is, except that the
-// SubjectPublicKeyInfo stays an algorithm and a BIT STRING: d2i_X509_REQ runs OpenSSL 3.0's key
-// decoder on it (~140 µs), and the key is needed only once the structure is known to be sound.
-struct CsrSpki {
-  X509_ALGOR* algor;
-  ASN1_BIT_STRING* bits;
-};
+// SubjectPublicKeyInfo stays an algorithm and a BIT STRING (RawSpki): d2i_X509_REQ runs OpenSSL
+// 3.0's key decoder on it, and the key is needed only once the structure is known to be sound.
 struct CsrInfo {
   ASN1_ENCODING enc;  // the info as received: the signature is checked over these bytes
   ASN1_INTEGER* version;
   X509_NAME* subject;
-  CsrSpki* spki;
+  RawSpki* spki;
   STACK_OF(X509_ATTRIBUTE)* attributes;
 };
 struct CsrAsn1 {
@@ -33,15 +30,10 @@ struct CsrAsn1 {
 };
 
 namespace {
-ASN1_SEQUENCE(CsrSpki) = {
-    ASN1_SIMPLE(CsrSpki, algor, X509_ALGOR),
-    ASN1_SIMPLE(CsrSpki, bits, ASN1_BIT_STRING),
-} ASN1_SEQUENCE_END(CsrSpki)
-
 ASN1_SEQUENCE_enc(CsrInfo, enc, 0) = {
     ASN1_SIMPLE(CsrInfo, version, ASN1_INTEGER),
     ASN1_SIMPLE(CsrInfo, subject, X509_NAME),
-    ASN1_SIMPLE(CsrInfo, spki, CsrSpki),
+    ASN1_SIMPLE(CsrInfo, spki, RawSpki),
     ASN1_IMP_SET_OF_OPT(CsrInfo, attributes, X509_ATTRIBUTE, 0),  // [0], as lenient as X509_REQ_INFO
 } ASN1_SEQUENCE_END_enc(CsrInfo, CsrInfo)
 
@@ -51,26 +43,8 @@ ASN1_SEQUENCE(CsrAsn1) = {
     ASN1_SIMPLE(CsrAsn1, signature, ASN1_BIT_STRING),
 } ASN1_SEQUENCE_END(CsrAsn1)
 
-/** The key of a SubjectPublicKeyInfo: EC (named curves) and Ed25519 imported from their bits
- * (the import checks the point is on the curve), anything else through the decoder. */
-Result<crypto::PublicKey> spki_key(const CsrSpki& spki) {
-  const ASN1_OBJECT* alg = nullptr;
-  int ptype = V_ASN1_UNDEF;
-  const void* pval = nullptr;
-  X509_ALGOR_get0(&alg, &ptype, &pval, spki.algor);
-  const int nid = OBJ_obj2nid(alg);
-  const auto* bits = ASN1_STRING_get0_data(spki.bits);
-  const int len = ASN1_STRING_length(spki.bits);
-  const bool whole_bytes = !(spki.bits->flags & ASN1_STRING_FLAG_BITS_LEFT) || (spki.bits->flags & 0x07) == 0;
-  const std::string_view key_bits(reinterpret_cast<const char*>(bits), static_cast<std::size_t>(std::max(len, 0)));
-  const int curve = nid == NID_X9_62_id_ecPublicKey && ptype == V_ASN1_OBJECT ? OBJ_obj2nid(static_cast<const ASN1_OBJECT*>(pval)) : NID_undef;
-  auto key = [&]() -> Result<crypto::PublicKey> {
-    if (curve != NID_undef && whole_bytes && len > 0) return crypto::PublicKey::from_ec_point(OBJ_nid2sn(curve), key_bits);
-    if (nid == NID_ED25519 && ptype == V_ASN1_UNDEF && whole_bytes) return crypto::PublicKey::from_ed25519(key_bits);
-    return crypto::PublicKey::from_spki_der(ossl::to_der(&spki, [](const CsrSpki* s, unsigned char** out) {
-      return ASN1_item_i2d(reinterpret_cast<const ASN1_VALUE*>(s), out, ASN1_ITEM_rptr(CsrSpki));
-    }));
-  }();
+Result<crypto::PublicKey> spki_key(const RawSpki& spki) {
+  auto key = raw_spki_key(spki);
   if (!key) return fail(ErrorKind::BadCsr, "the CSR's public key cannot be read: " + key.error().detail);
   return key;
 }
