@@ -11,6 +11,9 @@
 #include "core/util/secret.hpp"
 
 namespace pkictl::crypto {
+namespace detail {
+struct DigestContexts;  // a key's prepared DigestSign/DigestVerify context (key.cpp)
+}
 
 enum class KeyType { EcP256, EcP384, Ed25519, Rsa2048, Rsa3072, Rsa4096 };
 
@@ -68,9 +71,8 @@ class PublicKey final {
                                     std::string_view digest = "") const;
 
  private:
-  struct Verifier;
   ossl::Ptr<EVP_PKEY> m_pkey;
-  std::shared_ptr<Verifier> m_verifier;  // shared by copies; never null except when moved from
+  std::shared_ptr<detail::DigestContexts> m_verifier;  // shared by copies; never null except when moved from
 };
 
 class PrivateKey final {
@@ -107,9 +109,8 @@ class PrivateKey final {
   ossl::Ptr<EVP_MD_CTX> signing_context() const;
 
  private:
-  struct Prepared;
   ossl::Ptr<EVP_PKEY> m_pkey;
-  std::shared_ptr<Prepared> m_prepared;  // never null except when moved from
+  std::shared_ptr<detail::DigestContexts> m_signer;  // never null except when moved from
 };
 
 KeyInfo key_info(const EVP_PKEY* pkey);
