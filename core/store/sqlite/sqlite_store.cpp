@@ -168,11 +168,11 @@ class SqliteStore final : public Store {
 
   Result<std::optional<Account>> account_by_id(const std::string& id) override {
     // Every authenticated request reads its account, and the rows change only through this store
-    // (update_account drops the entry): a hit is the row as committed.
+    // (a committed update_account drops the entry): a hit is the row as committed.
     return locked("reading the account", [&]() -> Result<std::optional<Account>> {
       if (auto it = m_accounts.find(id); it != m_accounts.end()) return std::optional<Account>(it->second);
       auto a = account_row("id", id);
-      if (a) {
+      if (a && sqlite3_get_autocommit(m_db.getHandle())) {
         if (m_accounts.size() >= account_cache_size) m_accounts.clear();
         m_accounts.insert_or_assign(id, *a);
       }
@@ -183,11 +183,11 @@ class SqliteStore final : public Store {
 
   Result<void> update_account(const Account& a, const audit::Event* ev) override {
     return audited(ev, "updating the account", [&]() -> Result<void> {
-      m_accounts.erase(a.id);  // before the write: a failed or rolled-back one is re-read
       SQLite::Statement& st = prepare("UPDATE accounts SET thumbprint=?, jwk=?, status=?, contact=? WHERE id=?");
       st.bind(1, a.thumbprint); st.bind(2, a.jwk); st.bind(3, std::string(acme::to_string(a.status)));
       st.bind(4, json(a.contact).dump()); st.bind(5, a.id);
       if (st.exec() != 1) return fail(ErrorKind::NotFound, "no such account");
+      after_commit([this, &a] { m_accounts.erase(a.id); });  // the next read has the row as written
       return {};
     });
   }
@@ -217,18 +217,6 @@ class SqliteStore final : public Store {
       st.bind(10, json(o.authz_ids).dump()); st.bind(11, o.replaces); st.bind(12, o.profile);
       st.exec();
       tx.commit();
-      after_commit([this, &new_authzs] {
-        for (auto a : new_authzs) {
-          // As a read would return it: challenges by type, only the columns inserted.
-          std::sort(a.challenges.begin(), a.challenges.end(), [](const Challenge& x, const Challenge& y) { return x.type < y.type; });
-          for (auto& c : a.challenges) {
-            c.authz_id = a.id;
-            c.validated.reset();
-            c.error.reset();
-          }
-          cache_authz(a);
-        }
-      });
       return {};
     });
   }
@@ -957,9 +945,10 @@ class SqliteStore final : public Store {
   static constexpr std::size_t account_cache_size = 10000;
   std::unordered_map<std::string, Account> m_accounts;
   // Authorizations with their challenges by id, and each cached challenge's authorization (under
-  // m_mutex; written only through this store, like accounts, and updated by every write through
-  // after_commit). An authorization is read ~5 times in its order's life of well under a second:
-  // a small cache, cleared when full, keeps memory flat.
+  // m_mutex; written only through this store, like accounts). Filled by reads (authz_from, so an
+  // entry is always what a read returns), updated by every committed write through after_commit.
+  // An authorization is read ~5 times in its order's life of well under a second: a small cache,
+  // cleared when full, keeps memory flat.
   static constexpr std::size_t authz_cache_size = 1024;
   std::unordered_map<std::string, Authorization> m_authzs;
   std::unordered_map<std::string, std::string> m_challenge_authz;
