@@ -85,9 +85,26 @@ Result<Issued> issue(AcmeClient& client, const IssueRequest& req, Solver& solver
     pending.push_back(std::move(p));
   }
   PKI_TRY(solver.ready());
-  for (const auto& p : pending) PKI_TRY(client.post(p.challenge_url, json::object()));
+  // The answer to a challenge carries its status: a server that validated it already (ours,
+  // for quick validations) saves the poll; one that found it invalid says why in its error.
+  std::vector<std::string> answered;
   for (const auto& p : pending) {
+    PKI_TRY_ASSIGN(auto r, client.post(p.challenge_url, json::object()));
+    answered.push_back(r.json.is_object() ? r.json.value("status", "") : "");
+    if (answered.back() == "invalid") {
+      const std::string shown = p.wildcard ? "dns:*." + p.ident.value : label(p.ident);
+      const json err = r.json.value("error", json::object());
+      return fail(ErrorKind::Unauthorized, shown + ": " + solver.type() + " failed: " +
+                                               (err.is_object() && err.contains("detail") ? err.value("detail", "") : "the server found it invalid"));
+    }
+  }
+  for (std::size_t n = 0; n < pending.size(); ++n) {
+    const auto& p = pending[n];
     const std::string shown = p.wildcard ? "dns:*." + p.ident.value : label(p.ident);
+    if (answered[n] == "valid") {
+      client.say(shown + ": valid");
+      continue;
+    }
     client.say(shown + ": waiting for the server to validate");
     PKI_TRY_ASSIGN(auto az, client.poll(p.authz_url, {"pending", "processing"}));
     if (az.value("status", "") != "valid")

@@ -1,5 +1,6 @@
 #include "server/server.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -244,6 +245,13 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
     store->begin_deferred();
     Response resp = wfe.handle(req);
     resp.durable_after = store->end_deferred();
+    if (resp.hold) {  // what the refresh reads must be on disk before it is sent, too
+      resp.hold->refresh = [&store, refresh = std::move(resp.hold->refresh)](Response& r) {
+        store->begin_deferred();
+        refresh(r);
+        r.durable_after = std::max(r.durable_after, store->end_deferred());
+      };
+    }
     return resp;
   });
   validator.stop();

@@ -470,10 +470,12 @@ Result<acme::Challenge> RegistrationAuthority::respond_challenge(const acme::Acc
   PKI_TRY_ASSIGN(bool started, m_store.transition_challenge(id, Status::Pending, Status::Processing));
   if (!started) return challenge(acct, id);  // someone else started it
   if (!m_queue) return fail(ErrorKind::Internal, "no validator is running");
+  validation_started(id);
   auto queued = m_queue->enqueue({c, a.identifier, a.wildcard, m_cfg.account_uri_prefix + acct.id, key_authorization(acct, c.token),
                                   audit::current_request_id(), acct.id});
   if (!queued) {
     (void)m_store.transition_challenge(id, Status::Processing, Status::Pending);
+    validation_ended(id);
     return fail(std::move(queued).error());
   }
   m_log.info("challenge processing", {{"account", acct.id}, {"challenge", id}, {"type", c.type},
@@ -491,7 +493,12 @@ Result<int> RegistrationAuthority::resume_validations() {
     if (!a) continue;
     PKI_TRY_ASSIGN(auto acct, m_store.account_by_id(a->account_id));
     if (!acct) continue;
-    PKI_TRY(m_queue->enqueue({c, a->identifier, a->wildcard, m_cfg.account_uri_prefix + acct->id, key_authorization(*acct, c.token), "", acct->id}));
+    validation_started(c.id);
+    if (auto q = m_queue->enqueue({c, a->identifier, a->wildcard, m_cfg.account_uri_prefix + acct->id, key_authorization(*acct, c.token), "", acct->id});
+        !q) {
+      validation_ended(c.id);
+      return fail(std::move(q).error());
+    }
     ++n;
   }
   if (n) m_log.info("interrupted validations resumed", {{"count", n}});
@@ -521,6 +528,36 @@ void RegistrationAuthority::complete_validation(const ValidationJob& job, const 
               {{"challenge", ch.id}, {"authz", ch.authz_id}, {"type", ch.type}, {"valid", outcome.valid},
                {"problem", outcome.problem ? *outcome.problem : json()}, {"records", outcome.records},
                {"stored", r.has_value()}});
+  validation_ended(ch.id);
+}
+
+void RegistrationAuthority::validation_started(const std::string& id) {
+  std::lock_guard lock(m_running_mutex);
+  m_running.try_emplace(id);
+}
+
+void RegistrationAuthority::validation_ended(const std::string& id) {
+  std::vector<std::function<void()>> waiting;
+  {
+    std::lock_guard lock(m_running_mutex);
+    const auto it = m_running.find(id);
+    if (it == m_running.end()) return;
+    waiting = std::move(it->second);
+    m_running.erase(it);
+  }
+  for (auto& done : waiting) done();
+}
+
+void RegistrationAuthority::when_validated(const std::string& id, std::function<void()> done) {
+  {
+    std::lock_guard lock(m_running_mutex);
+    const auto it = m_running.find(id);
+    if (it != m_running.end()) {
+      it->second.push_back(std::move(done));
+      return;
+    }
+  }
+  done();
 }
 
 // ---- finalize and certificates

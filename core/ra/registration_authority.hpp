@@ -7,6 +7,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/acme/eab.hpp"
@@ -134,6 +135,10 @@ class RegistrationAuthority final {
    * processing before it was queued, changed afterwards only here) and account are recorded as
    * they are, without reading them again. */
   void complete_validation(const ValidationJob& job, const ValidationOutcome& outcome);
+  /** Calls `done` once the validation of challenge `id` that this process is running has been
+   * recorded (on the validator's thread), or at once when none is running here: finished
+   * already, never started, or running on another node. `done` must not block. */
+  void when_validated(const std::string& id, std::function<void()> done);
 
   /** finalize (§7.4): the order must be ready; a processing or valid order is returned as is. */
   [[nodiscard]] Result<acme::Order> finalize(const acme::Account& acct, const std::string& order_id, std::string_view csr_der);
@@ -178,6 +183,13 @@ class RegistrationAuthority final {
   acme::KeyCache m_keys;
   log::Logger& m_log;
   ValidationQueue* m_queue = nullptr;
+  /** Validations queued by this process and not yet recorded, with who waits for their outcome.
+   * An entry is made before the job is queued and removed after its result is stored, both
+   * under the mutex, so a waiter can never miss the end of a validation. */
+  void validation_started(const std::string& id);
+  void validation_ended(const std::string& id);
+  std::mutex m_running_mutex;
+  std::unordered_map<std::string, std::vector<std::function<void()>>> m_running;
 };
 
 }  // namespace pkictl::ra

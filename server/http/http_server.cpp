@@ -87,6 +87,25 @@ inline auto durable(Shared* shared, std::uint64_t ticket) {
       use_awaitable, shared, ticket);
 }
 
+/** Resumes the awaiting coroutine when `*timer` expires or when the hold's wake calls back
+ * (which cancels the timer), whichever is first. The wait starts before wake is called, so a
+ * wake-up that comes at once is not lost. Plain arguments only (GCC 12, as above). */
+inline auto held(std::shared_ptr<asio::steady_timer>* timer, Shared* shared, Response::Hold* hold) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+      [](auto handler, std::shared_ptr<asio::steady_timer>* t, Shared* raw, Response::Hold* h) {
+        auto ex = asio::get_associated_executor(handler);
+        (*t)->async_wait(asio::bind_executor(ex, [handler = std::move(handler)](boost::system::error_code) mutable { handler(); }));
+        h->wake([weak = std::weak_ptr<asio::steady_timer>(*t), ex, sh = raw->shared_from_this()] {
+          std::lock_guard lock(sh->io_mutex);
+          if (sh->io_gone) return;  // the session went with its io_context
+          asio::post(ex, [weak] {
+            if (auto live = weak.lock()) live->cancel();
+          });
+        });
+      },
+      use_awaitable, timer, shared, hold);
+}
+
 /** What is sent instead of a response whose changes could not be made durable. */
 Response not_durable(Response original) {
   Response r;
@@ -146,6 +165,25 @@ awaitable<void> serve_requests(Stream& stream, std::shared_ptr<Shared> shared, s
       resp = co_await run_blocking(*shared->pool, std::move(job));
     } else {
       resp = shared->handler(r);
+    }
+    if (resp.hold) {
+      // Wait for the better answer (Response::Hold), then bring the response up to date.
+      auto timer = std::make_shared<asio::steady_timer>(beast::get_lowest_layer(stream).get_executor(), resp.hold->at_most);
+      co_await held(&timer, shared.get(), resp.hold.get());
+      std::function<Response()> job = [r = std::move(resp)]() mutable {
+        try {
+          r.hold->refresh(r);
+        } catch (const std::exception&) {
+          // The answer as it was (processing) is still true.
+        }
+        r.hold.reset();
+        return std::move(r);
+      };
+      if (shared->pool) {
+        resp = co_await run_blocking(*shared->pool, std::move(job));
+      } else {
+        resp = job();
+      }
     }
     if (resp.durable_after != 0 && shared->await_durable) {
       const bool ok = co_await durable(shared.get(), resp.durable_after);

@@ -172,7 +172,21 @@ Result<Response> Wfe::challenge(const Authenticated& a, const std::string& id) {
   Response resp;
   resp.set_json(challenge_json(c));
   resp.headers.emplace_back("Link", "<" + m_links.authz(c.authz_id) + ">;rel=\"up\"");
-  if (c.status == Status::Processing) resp.headers.emplace_back("Retry-After", "1");
+  if (c.status != Status::Processing) return resp;
+  resp.headers.emplace_back("Retry-After", "1");
+  if (!trigger) return resp;
+  // Most validations take milliseconds: the answer waits (a second at most) for the outcome, so
+  // a client that reads the challenge's status (lego, ours) needs no poll. Slower ones answer
+  // "processing" as before; the client then polls the authorization.
+  resp.hold = std::make_shared<Response::Hold>();
+  resp.hold->at_most = challenge_answer_wait;
+  resp.hold->wake = [this, id](std::function<void()> resume) { m_ra.when_validated(id, std::move(resume)); };
+  resp.hold->refresh = [this, acct = *a.account, id](Response& r) {
+    auto now = m_ra.challenge(acct, id);
+    if (!now || now->status == Status::Processing) return;  // as it was
+    r.body = challenge_json(*now).dump();
+    std::erase_if(r.headers, [](const auto& h) { return h.first == "Retry-After"; });
+  };
   return resp;
 }
 

@@ -1,7 +1,10 @@
 #pragma once
 // The web front end: turns HTTP requests into RA calls and RA results into ACME JSON and
 // problem documents. Plain values in and out; no Beast types.
+#include <chrono>
+#include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -29,6 +32,16 @@ struct Response {
   std::string body;
   /** A store ticket (Store::end_deferred) that must be on disk before this response is sent. */
   std::uint64_t durable_after = 0;
+  /** A response that a moment's wait would make more useful: the answer to a challenge whose
+   * validation is under way. The transport calls wake(resume) and waits, without holding a
+   * thread, until resume() (from any thread) or until at_most has passed; then refresh(*this)
+   * on a request thread brings the response up to date (and may raise durable_after). */
+  struct Hold {
+    std::chrono::milliseconds at_most{0};
+    std::function<void(std::function<void()> resume)> wake;
+    std::function<void(Response&)> refresh;
+  };
+  std::shared_ptr<Hold> hold;
   void set_json(const nlohmann::json& j, int code = 200) {
     status = code;
     headers.emplace_back("Content-Type", "application/json");
@@ -57,6 +70,9 @@ class Links final {
  private:
   std::string m_base;
 };
+
+/** How long the answer to a challenge waits for its validation's outcome (Response::Hold). */
+inline constexpr std::chrono::milliseconds challenge_answer_wait{1000};
 
 class Wfe final {
  public:

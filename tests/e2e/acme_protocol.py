@@ -131,6 +131,28 @@ t.passed()
 expect(c.post(r1.json()["finalize"], {"csr": csr_for(["same.test.internal"])}), 403, "orderNotReady", "finalize before ready")
 expect(rsa_client.post(r1.headers["Location"], None), 403, "unauthorized", "another account's order")
 
+# ---- The answer to a challenge waits (a second at most) for its validation: a quick one answers
+# with the outcome, and the authorization is valid without a poll; a slow one answers "processing"
+# with Retry-After once the second is up, and its result comes later.
+def answer_challenge(name, delay):
+    o = ok(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": name}]}), 201, "newOrder " + name)
+    az_url = o["authorizations"][0]
+    ch = [x for x in ok(c.post(az_url, None), 200, "authz")["challenges"] if x["type"] == "http-01"][0]
+    TOKENS[ch["token"]] = ch["token"] + "." + c.thumbprint()
+    t.DELAYS[ch["token"]] = delay
+    t0 = time.monotonic()
+    r = c.post(ch["url"], {})
+    return az_url, ok(r, 200, "challenge " + name), r.headers, time.monotonic() - t0
+
+
+az_url, quick, headers, took = answer_challenge("quick.test.internal", 0)
+assert quick["status"] == "valid" and "validated" in quick and "Retry-After" not in headers, (quick, headers)
+assert ok(c.post(az_url, None), 200, "authz after a quick validation")["status"] == "valid"
+az_url, slow, headers, took = answer_challenge("slow.test.internal", 2.5)
+assert slow["status"] == "processing" and headers["Retry-After"] == "1" and 0.9 <= took < 2.4, (slow, headers, took)
+assert c.poll(az_url)["status"] == "valid"
+t.passed(2)
+
 url, order = ready_order(c, ["fin.test.internal", "fin2.test.internal"])
 expect(c.post(order["finalize"], {"csr": csr_for(["fin.test.internal"])}), 400, "badCSR", "CSR missing a name")
 expect(c.post(order["finalize"], {"csr": csr_for(["fin.test.internal", "fin2.test.internal", "extra.test.internal"])}), 400, "badCSR", "CSR extra name")

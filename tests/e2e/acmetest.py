@@ -15,6 +15,7 @@ from cryptography.x509.oid import NameOID
 
 checks = 0
 TOKENS = {}  # http-01 token -> key authorization, served by start_http01()
+DELAYS = {}  # http-01 token -> seconds start_http01() waits before answering
 
 
 def passed(n=1):
@@ -135,7 +136,9 @@ def csr_for(names, key=None):
 
 class _Http01(BaseHTTPRequestHandler):
     def do_GET(self):
-        body = TOKENS.get(self.path.rsplit("/", 1)[-1])
+        token = self.path.rsplit("/", 1)[-1]
+        time.sleep(DELAYS.get(token, 0))
+        body = TOKENS.get(token)
         self.send_response(200 if body else 404)
         self.end_headers()
         if body:
