@@ -2,6 +2,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/params.h>
+#include <openssl/pem.h>
 
 #include <atomic>
 #include <thread>
@@ -149,4 +150,58 @@ TEST(Key, ThePublicHalfIsTheKeysOwnAndHoldsNoPrivatePart) {
     EXPECT_EQ(OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_RSA_D), nullptr);
     OSSL_PARAM_free(params);
   }
+}
+
+TEST(Key, UnencryptedPkcs8IsExactlyWhatOpenSslsEncoderWrites) {
+  // EC and Ed25519 keys are written on ASN.1 templates, RSA by the encoder: every type must come
+  // out byte for byte as PEM_write_bio_PKCS8PrivateKey writes it, and read back as the same key.
+  for (KeyType type : {KeyType::EcP256, KeyType::EcP384, KeyType::Ed25519, KeyType::Rsa2048}) {
+    SCOPED_TRACE(std::string(crypto::to_string(type)));
+    for (int round = 0; round < 8; ++round) {  // scalars with leading zero bytes come up too
+      auto key = crypto::PrivateKey::generate(type);
+      ASSERT_TRUE(key);
+      auto pem = key->to_unencrypted_pem();
+      ASSERT_TRUE(pem) << pem.error().detail;
+      BIO* bio = BIO_new(BIO_s_mem());
+      ASSERT_EQ(PEM_write_bio_PKCS8PrivateKey(bio, key->get(), nullptr, nullptr, 0, nullptr, nullptr), 1);
+      char* data = nullptr;
+      const long len = BIO_get_mem_data(bio, &data);
+      EXPECT_EQ(*pem, std::string(data, static_cast<std::size_t>(len)));
+      BIO_free(bio);
+      auto back = crypto::PrivateKey::from_pem(*pem, nullptr, true);
+      ASSERT_TRUE(back);
+      EXPECT_EQ(EVP_PKEY_eq(back->get(), key->get()), 1);
+      if (type == KeyType::Rsa2048) break;
+    }
+  }
+}
+
+TEST(Key, EcPointsImportOnTheirCurveOnly) {
+  auto key = crypto::PrivateKey::generate(KeyType::EcP256);
+  ASSERT_TRUE(key);
+  unsigned char pub[65];
+  std::size_t len = 0;
+  ASSERT_EQ(EVP_PKEY_get_octet_string_param(key->get(), OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof pub, &len), 1);
+  const std::string point(reinterpret_cast<const char*>(pub), len);
+  auto imported = crypto::PublicKey::from_ec_point("prime256v1", point);
+  ASSERT_TRUE(imported) << imported.error().detail;
+  EXPECT_TRUE(imported->equals(key->public_key()));
+  auto sig = key->sign("message");
+  ASSERT_TRUE(sig);
+  EXPECT_TRUE(imported->verify("message", *sig));
+  EXPECT_EQ(imported->info().describe(), "EC P-256");
+  // The same bytes are not a P-384 point, a changed coordinate is off the curve, and an unknown
+  // curve name is refused: each a BadPublicKey, never a key.
+  std::string off = point;
+  off[40] ^= 1;
+  for (auto [group, bytes] : {std::pair{"secp384r1", point}, std::pair{"prime256v1", off}, std::pair{"no-such-curve", point},
+                              std::pair{"prime256v1", std::string()}}) {
+    auto r = crypto::PublicKey::from_ec_point(group, bytes);
+    ASSERT_FALSE(r) << group;
+    EXPECT_EQ(r.error().kind, ErrorKind::BadPublicKey) << group;
+  }
+  // Keys from the shared curve template are independent of each other.
+  auto a = crypto::PrivateKey::generate(KeyType::EcP256), b = crypto::PrivateKey::generate(KeyType::EcP256);
+  ASSERT_TRUE(a && b);
+  EXPECT_FALSE(a->public_key().equals(b->public_key()));
 }
