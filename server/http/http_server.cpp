@@ -141,7 +141,14 @@ awaitable<void> serve_requests(Stream& stream, std::shared_ptr<Shared> shared, s
     parser.header_limit(16 * 1024);
     beast::get_lowest_layer(stream).expires_after(read_timeout);
     boost::system::error_code ec;
-    co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    if (!ec && !parser.is_done() && beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+      // RFC 9110 §10.1.1: a client that asked may hold the body back until it hears 100 (curl
+      // for large bodies, .NET's HttpClient for every POST); without it, each waits a second.
+      bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, parser.get().version()};
+      co_await bhttp::async_write(stream, go_on, asio::redirect_error(use_awaitable, ec));
+    }
+    if (!ec && !parser.is_done()) co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (ec == bhttp::error::body_limit) {
         bhttp::response<bhttp::string_body> res{bhttp::status::payload_too_large, 11};

@@ -13,6 +13,15 @@ expect_rc 1 timeout 20 "$PKICTL" serve --config bad-alt.toml
 expect_grep "alternate chain must start with a certificate for the issuing CA" "$WORK/err"
 sed -i '/^max_lifetime = /a alternate_chains = ["issuing/cross.crt"]' pkictl.toml
 start_server pkictl.toml
+# A client that sends "Expect: 100-continue" hears 100 and sends its body at once (curl would
+# otherwise wait its 10 s expect timeout): the answer is the problem for the (bad) JWS.
+head -c 3000 /dev/zero | tr '\0' a >big-body
+curl -s -o expect.out -w '%{http_code} %{time_total}\n' --expect100-timeout 10 --cacert root/root.crt -H 'Expect: 100-continue' \
+  -H 'Content-Type: application/jose+json' --data-binary @big-body "${DIRECTORY%/directory}/new-order" >expect.txt
+read -r code secs <expect.txt
+[ "$code" = 400 ] && grep -q malformed expect.out || fail "Expect: 100-continue: got $code: $(cat expect.out)"
+awk -v s="$secs" 'BEGIN { exit !(s < 5) }' || fail "Expect: 100-continue: the body waited ${secs}s for a 100 that never came"
+ok
 timeout 300 /usr/bin/python3 "$HERE/acme_protocol.py" "$DIRECTORY" "$WORK/root/root.crt" "$HTTP01_PORT" || fail "protocol checks failed (server log: $WORK/serve.log)"
 ok
 finish
