@@ -150,7 +150,7 @@ Result<Issued> issue(AcmeClient& client, const IssueRequest& req, Solver& solver
   // Check what came back before anyone installs it: our key, every identifier. The leaf is read
   // without OpenSSL's key decoder; the chain above it parses as usual (and from the parse cache).
   PKI_TRY_ASSIGN(auto leaf, x509::read_obtained_certificate(ders.front()));
-  if (!leaf.key.equals(key.public_key()))
+  if (!key.pairs_with(leaf.key))
     return fail(ErrorKind::Malformed, "the server returned a certificate for another key");
   std::set<std::string> have;
   for (const auto& g : leaf.sans) have.insert(std::string(x509::to_string(g.type)) + ":" + util::to_lower(g.value));

@@ -313,6 +313,10 @@ bool PublicKey::equals(const PublicKey& other) const {
   return EVP_PKEY_eq(m_pkey.get(), other.m_pkey.get()) == 1;
 }
 
+bool PrivateKey::pairs_with(const PublicKey& pub) const {
+  return EVP_PKEY_eq(m_pkey.get(), pub.get()) == 1;  // the public components and parameters
+}
+
 Result<bool> PublicKey::verify(std::string_view data, std::string_view sig, std::string_view digest) const {
   auto ctx = DigestContexts::get(m_verifier.get(), m_pkey.get(), DigestContexts::Op::Verify, digest);
   if (!ctx) return ossl::fail("EVP_DigestVerifyInit_ex");

@@ -98,6 +98,8 @@ class PrivateKey final {
 
   EVP_PKEY* get() const { return m_pkey.get(); }
   PublicKey public_key() const;
+  /** Whether `pub` is this key's public half (compared in place, without making public_key()). */
+  bool pairs_with(const PublicKey& pub) const;
   KeyInfo info() const;
   /** The digest used for X.509 signatures by this key: "SHA256"/"SHA384"/"SHA512" or "" (EdDSA). */
   std::string default_digest() const;

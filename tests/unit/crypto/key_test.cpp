@@ -204,4 +204,13 @@ TEST(Key, EcPointsImportOnTheirCurveOnly) {
   auto a = crypto::PrivateKey::generate(KeyType::EcP256), b = crypto::PrivateKey::generate(KeyType::EcP256);
   ASSERT_TRUE(a && b);
   EXPECT_FALSE(a->public_key().equals(b->public_key()));
+  // pairs_with: a key's own public half (imported from its bits, too), never another key's or another type's.
+  EXPECT_TRUE(key->pairs_with(*imported));
+  EXPECT_TRUE(a->pairs_with(a->public_key()));
+  EXPECT_FALSE(a->pairs_with(b->public_key()));
+  auto ed = crypto::PrivateKey::generate(KeyType::Ed25519);
+  ASSERT_TRUE(ed);
+  EXPECT_TRUE(ed->pairs_with(ed->public_key()));
+  EXPECT_FALSE(ed->pairs_with(a->public_key()));
+  EXPECT_FALSE(a->pairs_with(ed->public_key()));
 }
