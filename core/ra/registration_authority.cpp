@@ -428,6 +428,7 @@ Result<acme::Authorization> RegistrationAuthority::authorization(const acme::Acc
   if (!a) return fail(ErrorKind::NotFound, "no authorization " + id);
   if (a->account_id != acct.id) return fail(ErrorKind::Unauthorized, "authorization " + id + " belongs to another account");
   a->status = a->effective_status(m_clock.now());
+  for (auto& c : a->challenges) show_running(c);
   return *a;
 }
 
@@ -447,6 +448,7 @@ Result<std::pair<acme::Challenge, acme::Authorization>> RegistrationAuthority::c
   PKI_TRY_ASSIGN(auto c, m_store.challenge_by_id(id));
   if (!c) return fail(ErrorKind::NotFound, "no challenge " + id);
   PKI_TRY_ASSIGN(auto a, authorization(acct, c->authz_id));
+  show_running(*c);
   return std::make_pair(std::move(*c), std::move(a));
 }
 
@@ -467,14 +469,14 @@ Result<acme::Challenge> RegistrationAuthority::respond_challenge(const acme::Acc
   const auto offered = offered_types(as_ordered, *binding);
   if (std::find(offered.begin(), offered.end(), c.type) == offered.end())
     return fail(ErrorKind::Unauthorized, "challenge type " + c.type + " is not offered for this identifier");
-  PKI_TRY_ASSIGN(bool started, m_store.transition_challenge(id, Status::Pending, Status::Processing));
-  if (!started) return challenge(acct, id);  // someone else started it
   if (!m_queue) return fail(ErrorKind::Internal, "no validator is running");
-  validation_started(id);
+  // Claimed in memory: the challenge becomes processing on disk only if its answer goes out
+  // before the outcome (still_validating). Until the client has an answer, a crash loses
+  // nothing it was told: the challenge is pending, and the client answers it again.
+  if (!validation_started(id)) return challenge(acct, id);  // another request started it
   auto queued = m_queue->enqueue({c, a.identifier, a.wildcard, m_cfg.account_uri_prefix + acct.id, key_authorization(acct, c.token),
                                   audit::current_request_id(), acct.id});
   if (!queued) {
-    (void)m_store.transition_challenge(id, Status::Processing, Status::Pending);
     validation_ended(id);
     return fail(std::move(queued).error());
   }
@@ -493,7 +495,7 @@ Result<int> RegistrationAuthority::resume_validations() {
     if (!a) continue;
     PKI_TRY_ASSIGN(auto acct, m_store.account_by_id(a->account_id));
     if (!acct) continue;
-    validation_started(c.id);
+    if (!validation_started(c.id)) continue;
     if (auto q = m_queue->enqueue({c, a->identifier, a->wildcard, m_cfg.account_uri_prefix + acct->id, key_authorization(*acct, c.token), "", acct->id});
         !q) {
       validation_ended(c.id);
@@ -518,9 +520,10 @@ void RegistrationAuthority::complete_validation(const ValidationJob& job, const 
                 {"problem", outcome.problem ? *outcome.problem : json()}, {"evidence", outcome.records}};
   ev.account_id = job.account_id;
   ev.identifiers = {job.identifier.type + ":" + (job.wildcard ? "*." : "") + job.identifier.value};
-  // Nobody waits for this write to reach the disk: whoever reads it next (a client polling the
-  // authorization) waits for the sync that covers it, and a crash before then leaves the challenge
-  // processing, to be validated again at start (resume_validations).
+  // Nobody waits for this write to reach the disk: whoever reads it next (the held answer to the
+  // challenge, a client polling the authorization) waits for the sync that covers it. A crash
+  // before then leaves the challenge pending if no answer went out (the client answers again), or
+  // processing if one did, to be validated again at start (resume_validations).
   m_store.begin_deferred();
   auto r = m_store.record_validation(ch, ch.status, &ev);
   (void)m_store.end_deferred();
@@ -531,9 +534,25 @@ void RegistrationAuthority::complete_validation(const ValidationJob& job, const 
   validation_ended(ch.id);
 }
 
-void RegistrationAuthority::validation_started(const std::string& id) {
+bool RegistrationAuthority::validation_started(const std::string& id) {
   std::lock_guard lock(m_running_mutex);
-  m_running.try_emplace(id);
+  return m_running.try_emplace(id).second;
+}
+
+bool RegistrationAuthority::validation_running(const std::string& id) {
+  std::lock_guard lock(m_running_mutex);
+  return m_running.count(id) != 0;
+}
+
+void RegistrationAuthority::show_running(acme::Challenge& c) {
+  if (c.status == Status::Pending && validation_running(c.id)) c.status = Status::Processing;
+}
+
+Result<void> RegistrationAuthority::still_validating(const std::string& id) {
+  if (!validation_running(id)) return {};
+  // From pending only: an outcome recorded meanwhile (valid or invalid) stays.
+  PKI_TRY(m_store.transition_challenge(id, Status::Pending, Status::Processing));
+  return {};
 }
 
 void RegistrationAuthority::validation_ended(const std::string& id) {

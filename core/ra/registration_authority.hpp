@@ -131,14 +131,18 @@ class RegistrationAuthority final {
   /** Starts validation once; a repeated response returns the challenge's current state. */
   [[nodiscard]] Result<acme::Challenge> respond_challenge(const acme::Account& acct, const std::string& id, bool trigger);
   [[nodiscard]] Result<acme::Challenge> challenge(const acme::Account& acct, const std::string& id);
-  /** Called by the validator with the job it ran and its outcome. The job's challenge (stored as
-   * processing before it was queued, changed afterwards only here) and account are recorded as
+  /** Called by the validator with the job it ran and its outcome. The job's challenge (pending,
+   * or processing once answered, and changed otherwise only here) and account are recorded as
    * they are, without reading them again. */
   void complete_validation(const ValidationJob& job, const ValidationOutcome& outcome);
   /** Calls `done` once the validation of challenge `id` that this process is running has been
    * recorded (on the validator's thread), or at once when none is running here: finished
    * already, never started, or running on another node. `done` must not block. */
   void when_validated(const std::string& id, std::function<void()> done);
+  /** The answer to challenge `id` goes out while its validation still runs: the challenge
+   * becomes processing on disk too, so that a restart validates it again (resume_validations).
+   * Nothing to do once the outcome is recorded. */
+  [[nodiscard]] Result<void> still_validating(const std::string& id);
 
   /** finalize (§7.4): the order must be ready; a processing or valid order is returned as is. */
   [[nodiscard]] Result<acme::Order> finalize(const acme::Account& acct, const std::string& order_id, std::string_view csr_der);
@@ -183,11 +187,14 @@ class RegistrationAuthority final {
   acme::KeyCache m_keys;
   log::Logger& m_log;
   ValidationQueue* m_queue = nullptr;
-  /** Validations queued by this process and not yet recorded, with who waits for their outcome.
-   * An entry is made before the job is queued and removed after its result is stored, both
-   * under the mutex, so a waiter can never miss the end of a validation. */
-  void validation_started(const std::string& id);
+  /** Validations queued by this process and not yet recorded, with who waits for their outcome:
+   * also the claim that starts a validation once. An entry is made before the job is queued and
+   * removed after its result is stored, both under the mutex, so a waiter cannot miss the end. */
+  bool validation_started(const std::string& id);  // false: running here already
   void validation_ended(const std::string& id);
+  bool validation_running(const std::string& id);
+  /** A pending challenge whose validation runs here is shown as processing. */
+  void show_running(acme::Challenge& c);
   std::mutex m_running_mutex;
   std::unordered_map<std::string, std::vector<std::function<void()>>> m_running;
 };

@@ -183,7 +183,13 @@ Result<Response> Wfe::challenge(const Authenticated& a, const std::string& id) {
   resp.hold->wake = [this, id](std::function<void()> resume) { m_ra.when_validated(id, std::move(resume)); };
   resp.hold->refresh = [this, acct = *a.account, id](Response& r) {
     auto now = m_ra.challenge(acct, id);
-    if (!now || now->status == Status::Processing) return;  // as it was
+    if (!now) return;  // as it was
+    if (now->status == Status::Processing) {  // still validating: from now on on disk too
+      if (auto noted = m_ra.still_validating(id); !noted)
+        m_log.error("a running validation could not be marked processing; a restart now would not resume it",
+                    {{"challenge", id}, {"error", noted.error().detail}});
+      return;
+    }
     r.body = challenge_json(*now).dump();
     std::erase_if(r.headers, [](const auto& h) { return h.first == "Retry-After"; });
   };

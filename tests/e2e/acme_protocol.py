@@ -3,9 +3,9 @@
 
 JWS are made with josepy and certbot's `acme` package (independent implementations from Debian);
 the bad requests are made by changing one thing in an otherwise valid request.
-Usage: acme_protocol.py DIRECTORY_URL ROOT_PEM HTTP01_PORT
+Usage: acme_protocol.py DIRECTORY_URL ROOT_PEM HTTP01_PORT DATABASE
 """
-import hashlib, hmac, json, sys, time
+import hashlib, hmac, json, sqlite3, sys, time
 
 import josepy as jose
 import requests
@@ -18,7 +18,7 @@ from cryptography.x509.oid import NameOID
 import acmetest as t
 from acmetest import TOKENS, b64, csr_for, expect, ok, pem_certs
 
-DIRECTORY, ROOT, HTTP01_PORT = sys.argv[1], sys.argv[2], int(sys.argv[3])
+DIRECTORY, ROOT, HTTP01_PORT, DATABASE = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 DIR = t.Directory(DIRECTORY, ROOT)
 S, D, nonce = DIR.s, DIR.D, DIR.nonce
 t.start_http01(HTTP01_PORT)
@@ -145,12 +145,26 @@ def answer_challenge(name, delay):
     return az_url, ok(r, 200, "challenge " + name), r.headers, time.monotonic() - t0
 
 
+def stored_status(chall_url):
+    db = sqlite3.connect(f"file:{DATABASE}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT status FROM challenges WHERE id = ?", (chall_url.rsplit("/", 1)[-1],)).fetchone()[0]
+    finally:
+        db.close()
+
+
 az_url, quick, headers, took = answer_challenge("quick.test.internal", 0)
 assert quick["status"] == "valid" and "validated" in quick and "Retry-After" not in headers, (quick, headers)
 assert ok(c.post(az_url, None), 200, "authz after a quick validation")["status"] == "valid"
+assert stored_status(quick["url"]) == "valid"
 az_url, slow, headers, took = answer_challenge("slow.test.internal", 2.5)
 assert slow["status"] == "processing" and headers["Retry-After"] == "1" and 0.9 <= took < 2.4, (slow, headers, took)
+# Answered before its outcome, the challenge is processing on disk too (a restart would resume it),
+# and reads show it so.
+assert stored_status(slow["url"]) == "processing"
+assert ok(c.post(slow["url"], None), 200, "challenge POST-as-GET")["status"] == "processing"
 assert c.poll(az_url)["status"] == "valid"
+assert stored_status(slow["url"]) == "valid"
 t.passed(2)
 
 url, order = ready_order(c, ["fin.test.internal", "fin2.test.internal"])

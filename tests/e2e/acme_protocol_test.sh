@@ -22,6 +22,6 @@ read -r code secs <expect.txt
 [ "$code" = 400 ] && grep -q malformed expect.out || fail "Expect: 100-continue: got $code: $(cat expect.out)"
 awk -v s="$secs" 'BEGIN { exit !(s < 5) }' || fail "Expect: 100-continue: the body waited ${secs}s for a 100 that never came"
 ok
-timeout 300 /usr/bin/python3 "$HERE/acme_protocol.py" "$DIRECTORY" "$WORK/root/root.crt" "$HTTP01_PORT" || fail "protocol checks failed (server log: $WORK/serve.log)"
+timeout 300 /usr/bin/python3 "$HERE/acme_protocol.py" "$DIRECTORY" "$WORK/root/root.crt" "$HTTP01_PORT" "$WORK/data/pkictl.db" || fail "protocol checks failed (server log: $WORK/serve.log)"
 ok
 finish
