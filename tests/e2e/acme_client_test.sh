@@ -10,6 +10,7 @@ start_dns
 ACME_PORT=$(free_port); HTTP01_PORT=$(free_port); TLS_PORT=$(free_port)
 write_config pkictl.toml
 echo "tlsalpn01_port = $TLS_PORT" >>pkictl.toml
+echo "retries = 0" >>pkictl.toml   # a failed validation is final at once (the answer below says so)
 start_server pkictl.toml
 export PKICTL_PASSPHRASE='client passphrase'
 cat >dns-hook <<SH
@@ -91,6 +92,12 @@ expect_rc 0 acme account rollover --key-type ec-p384
 expect_rc 0 acme --json account update --contact mailto:new@test.internal
 expect_grep 'mailto:new@test.internal' "$WORK/out"
 expect_rc 0 acme issue --identifier dns:after.test.internal --http-listen "127.0.0.1:$HTTP01_PORT" --key-out a.key --cert-out a.crt
+# A validation that fails quickly: the challenge's answer already says invalid, and the client
+# stops there with the server's reason (its solver listens where the server does not look).
+expect_rc 1 acme issue --identifier dns:refused.test.internal --http-listen "127.0.0.1:$(free_port)" --key-out r.key --cert-out r.crt
+expect_grep 'dns:refused.test.internal: http-01 failed: fetching http://refused.test.internal:[0-9]+/.well-known/acme-challenge/.*connect' "$WORK/err"
+! grep -q 'refused.test.internal: waiting for the server to validate' "$WORK/err" "$WORK/out" || fail "the client polled after an invalid answer"; ok
+[ ! -e r.key ] || fail "a failed issuance wrote a key"; ok
 expect_rc 0 acme account deactivate
 expect_rc 1 acme issue --identifier dns:x.test.internal --http-listen "127.0.0.1:$HTTP01_PORT" --key-out x.key --cert-out x.crt
 expect_grep 'deactivated' "$WORK/err"
