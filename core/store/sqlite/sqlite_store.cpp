@@ -49,8 +49,10 @@ Error sql_error(const SQLite::Exception& e, std::string_view what) {
 
 /** BEGIN IMMEDIATE, COMMIT and ROLLBACK prepared once: exec() would parse the SQL every time. */
 struct TxStatements {
-  explicit TxStatements(SQLite::Database& d) : db(d), begin(d, "BEGIN IMMEDIATE"), commit(d, "COMMIT"), rollback(d, "ROLLBACK") {}
+  TxStatements(SQLite::Database& d, std::vector<SQLite::Statement*>& stepped_)
+      : db(d), stepped(stepped_), begin(d, "BEGIN IMMEDIATE"), commit(d, "COMMIT"), rollback(d, "ROLLBACK") {}
   SQLite::Database& db;
+  std::vector<SQLite::Statement*>& stepped;  // the store's statements used under the current lock
   SQLite::Statement begin, commit, rollback;
 };
 
@@ -67,7 +69,14 @@ class Tx final {
     }
   }
   void commit() {
-    if (m_owner) run(m_st.commit);
+    if (m_owner) {
+      // A SELECT that returned a row and is not reset keeps the connection in a read transaction:
+      // COMMIT then cannot checkpoint (SQLITE_LOCKED, silently), and the WAL grows without bound
+      // (it did: the audit head's SELECT is open in every audited write). What the transaction
+      // read has been taken out of its statements by now.
+      for (auto* st : m_st.stepped) st->tryReset();
+      run(m_st.commit);
+    }
     m_done = true;
   }
 
@@ -939,7 +948,7 @@ class SqliteStore final : public Store {
   std::mutex m_mutex;
   SQLite::Database m_db;
   std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> m_statements;
-  TxStatements m_tx{m_db};  // after m_db: destroyed before it
+  TxStatements m_tx{m_db, m_used};  // after m_db: destroyed before it (m_used is only referred to here)
   // Account rows by id (under m_mutex). Accounts are written only through this store: the CLI
   // commands on a server's database never write them, and one database serves one server.
   static constexpr std::size_t account_cache_size = 10000;
