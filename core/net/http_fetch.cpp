@@ -107,14 +107,17 @@ Result<FetchResponse> HttpSession::fetch(const FetchRequest& req) {
     connect_to.reset(curl_slist_append(nullptr, ("::" + addr + ":").c_str()));
     curl_easy_setopt(c, CURLOPT_CONNECT_TO, connect_to.get());
   }
+  char why[CURL_ERROR_SIZE] = "";  // curl's own account: the host, port and reason, not just the code's name
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, why);
   const CURLcode rc = curl_easy_perform(c);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);  // `why` ends here
   if (rc != CURLE_OK) {
     if (sink.overflow || rc == CURLE_FILESIZE_EXCEEDED)
       return fail(ErrorKind::Connection, "the response body is larger than " + std::to_string(req.max_body_bytes) + " bytes");
     const ErrorKind kind = rc == CURLE_COULDNT_RESOLVE_HOST ? ErrorKind::Dns
                            : (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION) ? ErrorKind::Tls
                                                                                                       : ErrorKind::Connection;
-    return fail(kind, std::string(curl_easy_strerror(rc)));
+    return fail(kind, why[0] ? std::string(why) : std::string(curl_easy_strerror(rc)));
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
   char* ip = nullptr;

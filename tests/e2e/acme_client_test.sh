@@ -95,7 +95,7 @@ expect_rc 0 acme issue --identifier dns:after.test.internal --http-listen "127.0
 # A validation that fails quickly: the challenge's answer already says invalid, and the client
 # stops there with the server's reason (its solver listens where the server does not look).
 expect_rc 1 acme issue --identifier dns:refused.test.internal --http-listen "127.0.0.1:$(free_port)" --key-out r.key --cert-out r.crt
-expect_grep 'dns:refused.test.internal: http-01 failed: fetching http://refused.test.internal:[0-9]+/.well-known/acme-challenge/.*connect' "$WORK/err"
+expect_grep 'dns:refused.test.internal: http-01 failed: fetching http://refused.test.internal:[0-9]+/.well-known/acme-challenge/[^ ]*: Failed to connect to [0-9a-f.:]+ port [0-9]+' "$WORK/err"
 ! grep -q 'refused.test.internal: waiting for the server to validate' "$WORK/err" "$WORK/out" || fail "the client polled after an invalid answer"; ok
 [ ! -e r.key ] || fail "a failed issuance wrote a key"; ok
 expect_rc 0 acme account deactivate
