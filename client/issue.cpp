@@ -1,5 +1,6 @@
 #include "client/issue.hpp"
 
+#include <optional>
 #include <set>
 
 #include "core/util/text.hpp"
@@ -12,6 +13,9 @@ namespace {
 using nlohmann::json;
 
 std::string label(const acme::Identifier& i) { return i.type + ":" + i.value; }
+
+/** The identifier as ordered, for messages ("dns:*.example.org" for a wildcard's base name). */
+std::string shown(const acme::Identifier& i, bool wildcard) { return wildcard ? "dns:*." + i.value : label(i); }
 
 struct Pending {
   std::string authz_url;
@@ -31,9 +35,17 @@ struct Cleanup {
   }
 };
 
+/** Why a challenge object failed: its error's detail (the whole error if it has none). */
+std::optional<std::string> error_of(const json& challenge) {
+  if (!challenge.is_object() || !challenge.contains("error")) return std::nullopt;
+  const json& e = challenge["error"];
+  return e.is_object() ? e.value("detail", e.dump()) : e.dump();
+}
+
 std::string challenge_error(const json& authz, const std::string& type) {
   for (const auto& c : authz.value("challenges", json::array()))
-    if (c.value("type", "") == type && c.contains("error")) return c["error"].value("detail", c["error"].dump());
+    if (c.value("type", "") == type)
+      if (auto why = error_of(c)) return *why;
   return "the authorization is " + authz.value("status", "?");
 }
 
@@ -63,9 +75,9 @@ Result<Issued> issue(AcmeClient& client, const IssueRequest& req, Solver& solver
     const json& az = r.json;
     const acme::Identifier ident{az["identifier"].value("type", ""), az["identifier"].value("value", "")};
     const bool wildcard = az.value("wildcard", false);
-    const std::string shown = (wildcard ? "dns:*." + ident.value : label(ident));
+    const std::string name = shown(ident, wildcard);
     if (az.value("status", "") == "valid") {
-      client.say(shown + ": already authorized");
+      client.say(name + ": already authorized");
       continue;
     }
     std::vector<std::string> offered;
@@ -76,12 +88,12 @@ Result<Issued> issue(AcmeClient& client, const IssueRequest& req, Solver& solver
       if (c.value("type", "") == solver.type()) chosen = &c;
     }
     if (!chosen) {
-      return fail(ErrorKind::Unauthorized, shown + ": the server does not offer " + solver.type() + " for it (offered: " + util::join(offered) + ")");
+      return fail(ErrorKind::Unauthorized, name + ": the server does not offer " + solver.type() + " for it (offered: " + util::join(offered) + ")");
     }
     Pending p{url.get<std::string>(), ident, wildcard, chosen->value("token", ""), client.key_authorization(chosen->value("token", "")),
               chosen->value("url", "")};
     PKI_TRY(solver.present(ident, p.token, p.key_authorization));
-    client.say(shown + ": " + solver.type() + " proof in place");
+    client.say(name + ": " + solver.type() + " proof in place");
     pending.push_back(std::move(p));
   }
   PKI_TRY(solver.ready());
@@ -91,25 +103,22 @@ Result<Issued> issue(AcmeClient& client, const IssueRequest& req, Solver& solver
   for (const auto& p : pending) {
     PKI_TRY_ASSIGN(auto r, client.post(p.challenge_url, json::object()));
     answered.push_back(r.json.is_object() ? r.json.value("status", "") : "");
-    if (answered.back() == "invalid") {
-      const std::string shown = p.wildcard ? "dns:*." + p.ident.value : label(p.ident);
-      const json err = r.json.value("error", json::object());
-      return fail(ErrorKind::Unauthorized, shown + ": " + solver.type() + " failed: " +
-                                               (err.is_object() && err.contains("detail") ? err.value("detail", "") : "the server found it invalid"));
-    }
+    if (answered.back() == "invalid")
+      return fail(ErrorKind::Unauthorized, shown(p.ident, p.wildcard) + ": " + solver.type() + " failed: " +
+                                               error_of(r.json).value_or("the server found it invalid"));
   }
   for (std::size_t n = 0; n < pending.size(); ++n) {
     const auto& p = pending[n];
-    const std::string shown = p.wildcard ? "dns:*." + p.ident.value : label(p.ident);
+    const std::string name = shown(p.ident, p.wildcard);
     if (answered[n] == "valid") {
-      client.say(shown + ": valid");
+      client.say(name + ": valid");
       continue;
     }
-    client.say(shown + ": waiting for the server to validate");
+    client.say(name + ": waiting for the server to validate");
     PKI_TRY_ASSIGN(auto az, client.poll(p.authz_url, {"pending", "processing"}));
     if (az.value("status", "") != "valid")
-      return fail(ErrorKind::Unauthorized, shown + ": " + solver.type() + " failed: " + challenge_error(az, solver.type()));
-    client.say(shown + ": valid");
+      return fail(ErrorKind::Unauthorized, name + ": " + solver.type() + " failed: " + challenge_error(az, solver.type()));
+    client.say(name + ": valid");
   }
 
   // Step 3: a fresh key and its CSR; finalize; wait; download. Every authorization is valid, so
