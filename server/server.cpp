@@ -241,17 +241,18 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
       done(r.has_value());
     });
   };
-  auto r = http::run(opts, [&wfe, &store](const Request& req) {
+  // What a response was made from, by the handler and by a held answer's refresh alike, must be
+  // on disk before it is sent: each runs between begin_deferred and end_deferred.
+  const auto deferred = [&store](Response& resp, const std::function<void(Response&)>& make) {
     store->begin_deferred();
-    Response resp = wfe.handle(req);
-    resp.durable_after = store->end_deferred();
-    if (resp.hold) {  // what the refresh reads must be on disk before it is sent, too
-      resp.hold->refresh = [&store, refresh = std::move(resp.hold->refresh)](Response& r) {
-        store->begin_deferred();
-        refresh(r);
-        r.durable_after = std::max(r.durable_after, store->end_deferred());
-      };
-    }
+    make(resp);
+    resp.durable_after = std::max(resp.durable_after, store->end_deferred());
+  };
+  auto r = http::run(opts, [&wfe, deferred](const Request& req) {
+    Response resp;
+    deferred(resp, [&](Response& out) { out = wfe.handle(req); });
+    if (resp.hold)
+      resp.hold->refresh = [deferred, refresh = std::move(resp.hold->refresh)](Response& out) { deferred(out, refresh); };
     return resp;
   });
   validator.stop();
