@@ -54,6 +54,12 @@ struct TxStatements {
   SQLite::Database& db;
   std::vector<SQLite::Statement*>& stepped;  // the store's statements used under the current lock
   SQLite::Statement begin, commit, rollback;
+  /** A SELECT that returned a row and is not reset keeps the connection in a read transaction:
+   * a COMMIT then cannot checkpoint (SQLITE_LOCKED, silently) and the WAL grows without bound, and
+   * between operations it would stall the checkpoints of other connections too. */
+  void reset_stepped() {
+    for (auto* st : stepped) st->tryReset();
+  }
 };
 
 /** BEGIN IMMEDIATE … COMMIT, rolled back by the destructor unless committed. */
@@ -70,11 +76,9 @@ class Tx final {
   }
   void commit() {
     if (m_owner) {
-      // A SELECT that returned a row and is not reset keeps the connection in a read transaction:
-      // COMMIT then cannot checkpoint (SQLITE_LOCKED, silently), and the WAL grows without bound
-      // (it did: the audit head's SELECT is open in every audited write). What the transaction
-      // read has been taken out of its statements by now.
-      for (auto* st : m_st.stepped) st->tryReset();
+      // The audit head's SELECT is open in every audited write: reset it (and anything else the
+      // transaction read, taken out of its statements by now) so that the COMMIT can checkpoint.
+      m_st.reset_stepped();
       run(m_st.commit);
     }
     m_done = true;
@@ -619,8 +623,7 @@ class SqliteStore final : public Store {
       struct ResetUsed {
         SqliteStore& s;
         ~ResetUsed() {
-          // A stepped statement holds a read snapshot open, which would stall WAL checkpoints.
-          for (auto* st : s.m_used) { st->tryReset(); }
+          s.m_tx.reset_stepped();  // no read snapshot stays open between operations
           s.m_used.clear();
           s.m_on_commit.clear();
         }
