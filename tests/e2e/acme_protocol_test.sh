@@ -24,4 +24,12 @@ awk -v s="$secs" 'BEGIN { exit !(s < 5) }' || fail "Expect: 100-continue: the bo
 ok
 timeout 300 /usr/bin/python3 "$HERE/acme_protocol.py" "$DIRECTORY" "$WORK/root/root.crt" "$HTTP01_PORT" "$WORK/data/pkictl.db" || fail "protocol checks failed (server log: $WORK/serve.log)"
 ok
+# Again with handlers on a worker pool ([server] workers): requests, and the refresh of a held
+# challenge answer, run there and resume on the I/O threads.
+stop_server
+sed -i '/^\[server\]/a workers = 2' pkictl.toml
+start_server pkictl.toml
+timeout 300 /usr/bin/python3 "$HERE/acme_protocol.py" "$DIRECTORY" "$WORK/root/root.crt" "$HTTP01_PORT" "$WORK/data/pkictl.db" ||
+  fail "protocol checks failed with [server] workers = 2 (server log: $WORK/serve.log)"
+ok
 finish
