@@ -612,11 +612,16 @@ Result<x509::CertificateSpec> RegistrationAuthority::certificate_spec(const acme
                                                                       const policy::Profile& profile) {
   const auto& issuer = m_ca.issuer->certificate();
   x509::CertificateSpec spec;
+  // The subject CN: the one the CSR asked for (check_csr_matches made sure it is one of the
+  // order's identifiers), as cert-manager's commonName and every CSR-writing client expect, or
+  // else the first DNS identifier. Never an IP address, nor a name over the CN's 64 characters.
   std::string cn;
+  const std::string asked = util::to_lower(csr.common_name());
   for (const auto& i : o.identifiers) {
     spec.sans.push_back({i.type == "dns" ? x509::GeneralNameType::Dns : x509::GeneralNameType::Ip, i.value});
-    if (profile.keep_cn && cn.empty() && i.type == "dns" && i.value.size() <= 64) cn = i.value;
+    if (i.type == "dns" && i.value.size() <= 64 && (cn.empty() || i.value == asked)) cn = i.value;
   }
+  if (!profile.keep_cn) cn.clear();
   if (!cn.empty()) {
     PKI_TRY_ASSIGN(spec.subject_der, x509::parse_name("CN=" + cn));
   } else {

@@ -173,7 +173,7 @@ expect(c.post(order["finalize"], {"csr": csr_for(["fin.test.internal", "fin2.tes
 acct_key = c.key.key._wrapped  # josepy wraps the cryptography key
 expect(c.post(order["finalize"], {"csr": csr_for(["fin.test.internal", "fin2.test.internal"], key=acct_key)}), 400, "badCSR", "account key in CSR")
 expect(c.post(order["finalize"], {"csr": "!!!"}), 400, "badCSR", "CSR not base64url")
-good_csr = csr_for(["fin.test.internal", "fin2.test.internal"])
+good_csr = csr_for(["fin2.test.internal", "fin.test.internal"])  # CN = fin2, not the first name
 done = ok(c.post(order["finalize"], {"csr": good_csr}), 200, "finalize")
 assert done["status"] == "valid" and "certificate" in done, done
 again = ok(c.post(order["finalize"], {"csr": good_csr}), 200, "finalize again (idempotent)")
@@ -181,6 +181,8 @@ assert again["certificate"] == done["certificate"]
 cert = c.post(done["certificate"], None)
 assert cert.status_code == 200 and cert.headers["Content-Type"] == "application/pem-certificate-chain", cert.headers
 assert cert.text.count("BEGIN CERTIFICATE") == 2, cert.text
+# The CN is the one the CSR asked for, not the order's first identifier.
+assert pem_certs(cert.text)[0].subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "fin2.test.internal", cert.text
 t.passed()
 # RFC 8555 §7.4.2: Link rel="up" names the issuer (a plain GET serves it as DER); rel="alternate"
 # names the chain through the cross-signed issuing CA, which starts with the same leaf.
