@@ -5,9 +5,11 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build ccache pkg-config git openssl ca-certificates
       libssl-dev libcli11-dev libtomlplusplus-dev libsqlitecpp-dev libsqlite3-dev
       libcurl4-openssl-dev libc-ares-dev libidn2-dev libgfshare-dev libp11-dev libp11-kit-dev softhsm2 libjemalloc-dev libboost-dev libboost-system-dev libgtest-dev nlohmann-json3-dev
-      sqlite3 curl certbot lego pebble uacme zsh fish man-db systemd
+      sqlite3 curl certbot lego pebble uacme dehydrated acme-tiny nodejs zsh fish man-db systemd
       python3-jsonschema python3-yaml python3-prometheus-client default-jre-headless)
 missing=()
+# npm comes with some nodejs builds (NodeSource's); Debian's nodejs needs the npm package.
+command -v npm >/dev/null || pkgs+=(npm)
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
@@ -16,4 +18,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "deps: installing ${missing[*]}" >&2
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The npm acme-client library for tests/e2e/more_clients_test.sh, pinned, outside the checkout.
+node_dir=${XDG_CACHE_HOME:-$HOME/.cache}/pkictl-tests/node
+acme_client_version=5.4.0
+if ! grep -qs "\"version\": \"$acme_client_version\"" "$node_dir/node_modules/acme-client/package.json"; then
+  echo "deps: installing acme-client@$acme_client_version from npm into $node_dir" >&2
+  mkdir -p "$node_dir"
+  npm install --prefix "$node_dir" --no-audit --no-fund --no-save --loglevel=error "acme-client@$acme_client_version" >/dev/null
 fi

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# More real ACME clients against `pkictl serve`, each with its own JWS, CSR and polling habits:
+# dehydrated (bash + curl + openssl), acme-tiny (Python, RSA account) and the npm acme-client
+# library (Node.js, EC and RSA accounts). They answer http-01 from a webroot that a plain HTTP
+# server publishes on the validation port; chains are judged by openssl.
+source "$(dirname "$0")/lib.sh"
+for tool in dehydrated acme-tiny node python3 pebble-challtestsrv; do command -v $tool >/dev/null || fail "$tool is needed (scripts/deps.sh installs it)"; done
+NODE_MODULES=${PKICTL_NODE_MODULES:-${XDG_CACHE_HOME:-$HOME/.cache}/pkictl-tests/node/node_modules}
+[ -f "$NODE_MODULES/acme-client/package.json" ] || fail "the npm acme-client is needed in $NODE_MODULES (scripts/deps.sh installs it)"
+
+make_pki
+start_dns
+ACME_PORT=$(free_port); HTTP01_PORT=$(free_port)
+write_config pkictl.toml
+start_server pkictl.toml
+export CURL_CA_BUNDLE=$WORK/root/root.crt SSL_CERT_FILE=$WORK/root/root.crt NODE_EXTRA_CA_CERTS=$WORK/root/root.crt
+
+mkdir -p web/.well-known/acme-challenge
+python3 -m http.server --bind 127.0.0.1 --directory web "$HTTP01_PORT" >web.log 2>&1 &
+cleanup_hooks+=("kill $! 2>/dev/null")
+webroot=$WORK/web/.well-known/acme-challenge
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$HTTP01_PORT/" && break; sleep 0.1; done
+
+cn_of() { openssl x509 -in "$1" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= //p'; }
+
+# --- dehydrated: P-384 certificate key, register, issue, forced renew, revoke.
+mkdir -p dh
+cat >dh/config <<CFG
+CA="$DIRECTORY"
+WELLKNOWN="$webroot"
+BASEDIR="$WORK/dh"
+CONTACT_EMAIL="ops@test.internal"
+KEY_ALGO=secp384r1
+CFG
+echo "dh.test.internal alt-dh.test.internal" >dh/domains.txt
+dh() { timeout 120 dehydrated --config dh/config "$@"; }
+expect_rc 0 dh --register --accept-terms
+expect_rc 0 dh --cron
+live=dh/certs/dh.test.internal
+verify_chain $live/cert.pem $live/chain.pem DNS:alt-dh.test.internal
+[ "$(cn_of $live/cert.pem)" = dh.test.internal ] || fail "dehydrated's certificate has CN $(cn_of $live/cert.pem)"; ok
+serial_before=$(openssl x509 -in $live/cert.pem -noout -serial)
+expect_rc 0 dh --cron --force
+[ "$serial_before" != "$(openssl x509 -in $live/cert.pem -noout -serial)" ] || fail "dehydrated --force did not get a new certificate"; ok
+revoked=$(readlink -f $live/cert.pem)
+expect_rc 0 dh --revoke "$revoked"
+[ -f "$revoked-revoked" ] || fail "dehydrated did not report the revocation"; ok
+
+# --- acme-tiny: RSA account key, one shot (account, order, http-01, finalize, download).
+openssl genrsa -out tiny-account.key 2048 2>/dev/null
+openssl req -new -newkey rsa:2048 -nodes -keyout tiny.key -subj "/CN=tiny.test.internal" -out tiny.csr 2>/dev/null
+expect_rc 0 timeout 120 acme-tiny --account-key tiny-account.key --csr tiny.csr --acme-dir "$webroot" --directory-url "$DIRECTORY" \
+  --disable-check --contact mailto:ops@test.internal
+mv out tiny.crt
+awk 'n>=1{print} /END CERTIFICATE/{n++}' tiny.crt >tiny-chain.crt
+verify_chain tiny.crt tiny-chain.crt DNS:tiny.test.internal
+
+# --- npm acme-client: EC and RSA accounts; issue (CN kept), contact update, key rollover, an
+# authorization deactivated (its order turns invalid), revoke, account deactivation.
+for kt in ec rsa; do
+  expect_rc 0 env NODE_PATH="$NODE_MODULES" timeout 120 node "$HERE/acme_client_node.js" "$DIRECTORY" "$webroot" node-$kt.test.internal $kt
+  expect_grep "^issued cn=node-$kt.test.internal sans=alt-node-$kt.test.internal,node-$kt.test.internal$" out
+  expect_grep '^contact mailto:new@test.internal$' out
+  expect_grep '^order after deactivation=invalid$' out
+  expect_grep '^account deactivated$' out
+  awk 'n>=1{print} /END CERTIFICATE/{n++}' node-$kt.pem >node-$kt-chain.pem
+  verify_chain node-$kt.pem node-$kt-chain.pem DNS:node-$kt.test.internal
+done
+
+# Every client's revocation is in the store, and nothing the server logged is an error.
+[ "$(sqlite3 data/pkictl.db "SELECT COUNT(*) FROM certificates WHERE revoked_at IS NOT NULL")" -eq 3 ] || fail "expected 3 revoked certificates"; ok
+expect_no_grep '"level":"error"' "$WORK/serve.log"
+finish
