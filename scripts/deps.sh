@@ -20,11 +20,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The npm acme-client library for tests/e2e/more_clients_test.sh, pinned, outside the checkout.
+# The npm ACME clients of the end-to-end tests, exactly as tests/e2e/node/package-lock.json pins
+# them, outside the checkout; installed again only when the lock changes.
+root=$(cd "$(dirname "$0")/.." && pwd)
 node_dir=${XDG_CACHE_HOME:-$HOME/.cache}/pkictl-tests/node
-acme_client_version=5.4.0
-if ! grep -qs "\"version\": \"$acme_client_version\"" "$node_dir/node_modules/acme-client/package.json"; then
-  echo "deps: installing acme-client@$acme_client_version from npm into $node_dir" >&2
+if ! cmp -s "$root/tests/e2e/node/package-lock.json" "$node_dir/package-lock.json" || [ ! -d "$node_dir/node_modules" ]; then
+  echo "deps: installing the npm test clients into $node_dir" >&2
   mkdir -p "$node_dir"
-  npm install --prefix "$node_dir" --no-audit --no-fund --no-save --loglevel=error "acme-client@$acme_client_version" >/dev/null
+  cp "$root/tests/e2e/node/package.json" "$root/tests/e2e/node/package-lock.json" "$node_dir/"
+  npm ci --prefix "$node_dir" --no-audit --no-fund --loglevel=error >/dev/null
 fi

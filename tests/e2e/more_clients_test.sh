@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 for tool in dehydrated acme-tiny node python3 pebble-challtestsrv; do command -v $tool >/dev/null || fail "$tool is needed (scripts/deps.sh installs it)"; done
 NODE_MODULES=${PKICTL_NODE_MODULES:-${XDG_CACHE_HOME:-$HOME/.cache}/pkictl-tests/node/node_modules}
-[ -f "$NODE_MODULES/acme-client/package.json" ] || fail "the npm acme-client is needed in $NODE_MODULES (scripts/deps.sh installs it)"
+[ -f "$NODE_MODULES/acme-client/package.json" ] || fail "the npm acme-client is needed in $NODE_MODULES (scripts/deps.sh installs it from tests/e2e/node/package-lock.json)"
 
 make_pki
 start_dns
@@ -58,7 +58,7 @@ verify_chain tiny.crt tiny-chain.crt DNS:tiny.test.internal
 # --- npm acme-client: EC and RSA accounts; issue (CN kept), contact update, key rollover, an
 # authorization deactivated (its order turns invalid), revoke, account deactivation.
 for kt in ec rsa; do
-  expect_rc 0 env NODE_PATH="$NODE_MODULES" timeout 120 node "$HERE/acme_client_node.js" "$DIRECTORY" "$webroot" node-$kt.test.internal $kt
+  expect_rc 0 env NODE_PATH="$NODE_MODULES" timeout 120 node "$HERE/node/acme_client.js" "$DIRECTORY" "$webroot" node-$kt.test.internal $kt
   expect_grep "^issued cn=node-$kt.test.internal sans=alt-node-$kt.test.internal,node-$kt.test.internal$" out
   expect_grep '^contact mailto:new@test.internal$' out
   expect_grep '^order after deactivation=invalid$' out

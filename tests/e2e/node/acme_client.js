@@ -1,5 +1,5 @@
 // The npm acme-client library (node-acme-client, used by many Node.js tools) against
-// `pkictl serve`: node acme_client_node.js DIRECTORY WEBROOT NAME ec|rsa
+// `pkictl serve`: node acme_client.js DIRECTORY WEBROOT NAME ec|rsa
 // It writes http-01 answers into WEBROOT (served on the validation port by the test) and prints
 // one line per step; any failure exits 1 with the server's problem.
 const acme = require('acme-client');
