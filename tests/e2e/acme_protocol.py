@@ -81,6 +81,9 @@ body["signature"] = b64(bytes(sig))
 expect(S.post(D["newOrder"], data=json.dumps(body), headers={"Content-Type": "application/jose+json"}), 400, "malformed", "bad signature")
 expect(S.post(D["newOrder"], data=json.dumps(c.jws(D["newOrder"], {})), headers={"Content-Type": "application/json"}), 400, "malformed",
        "wrong content type")
+# The media type is case-insensitive and may have parameters and whitespace (RFC 9110 §8.3.1).
+ok(S.post(c.kid + "/orders", data=json.dumps(c.jws(c.kid + "/orders", None)), headers={"Content-Type": "Application/JOSE+JSON ; charset=utf-8"}),
+   200, "content type with case, whitespace and a parameter")
 expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "a.test.internal"}]}, use_jwk=True), 400, "malformed",
        "jwk on newOrder")
 # An unsupported algorithm (HS256) lists the supported ones.
