@@ -84,6 +84,9 @@ expect(S.post(D["newOrder"], data=json.dumps(c.jws(D["newOrder"], {})), headers=
 # The media type is case-insensitive and may have parameters and whitespace (RFC 9110 §8.3.1).
 ok(S.post(c.kid + "/orders", data=json.dumps(c.jws(c.kid + "/orders", None)), headers={"Content-Type": "Application/JOSE+JSON ; charset=utf-8"}),
    200, "content type with case, whitespace and a parameter")
+# A body sent with Transfer-Encoding: chunked (HTTP clients that stream their request bodies).
+chunked = json.dumps(c.jws(c.kid + "/orders", None)).encode()
+ok(S.post(c.kid + "/orders", data=iter([chunked[:40], chunked[40:]]), headers={"Content-Type": "application/jose+json"}), 200, "chunked body")
 expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "a.test.internal"}]}, use_jwk=True), 400, "malformed",
        "jwk on newOrder")
 # An unsupported algorithm (HS256) lists the supported ones.
