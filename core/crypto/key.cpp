@@ -220,6 +220,8 @@ namespace pkictl::crypto::detail {
 /** A key's DigestSign or DigestVerify context for its natural digest, initialised once (OpenSSL
  * 3.0's init fetches the method and walks its name map: ~7 µs, against ~0.3 for a copy). */
 struct DigestContexts {
+  std::once_flag info_once;
+  KeyInfo info;  // key_info of the key, once (OpenSSL 3.0's parameter queries take microseconds)
   std::once_flag once;
   std::string natural;             // default_digest_for the key, "" for EdDSA
   ossl::Ptr<EVP_MD_CTX> prepared;  // initialised for `natural`; null if that failed
@@ -305,7 +307,10 @@ std::string PublicKey::to_pem() const {
   return ossl::bio_to_string(bio.get());
 }
 
-KeyInfo PublicKey::info() const { return key_info(m_pkey.get()); }
+KeyInfo PublicKey::info() const {
+  std::call_once(m_verifier->info_once, [&] { m_verifier->info = key_info(m_pkey.get()); });
+  return m_verifier->info;
+}
 
 Sha256 PublicKey::fingerprint() const { return sha256(spki_der()); }
 
