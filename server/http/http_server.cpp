@@ -194,9 +194,14 @@ awaitable<void> serve_requests(Stream& stream, std::shared_ptr<Shared> shared, s
     }
     if (resp.durable_after != 0 && shared->await_durable) {
       const bool ok = co_await durable(shared.get(), resp.durable_after);
-      if (!ok) resp = not_durable(std::move(resp));
+      if (!ok) {
+        auto sent = std::move(resp.sent);
+        resp = not_durable(std::move(resp));
+        resp.sent = std::move(sent);
+      }
     }
     --shared->in_flight;
+    if (resp.sent) resp.sent(resp);
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), version};
     res.set(bhttp::field::server, "pkictl");
     for (const auto& [k, v] : resp.headers) res.insert(k, v);

@@ -42,6 +42,10 @@ struct Response {
     std::function<void(Response&)> refresh;
   };
   std::shared_ptr<Hold> hold;
+  /** Called by the transport with the response as it goes out (after any hold and durability
+   * wait; not called if the server stops first): the request's log line and its duration
+   * metric are written then, so they include what the client waited for. */
+  std::function<void(const Response&)> sent;
   void set_json(const nlohmann::json& j, int code = 200) {
     status = code;
     headers.emplace_back("Content-Type", "application/json");

@@ -24,6 +24,15 @@ awk -v s="$secs" 'BEGIN { exit !(s < 5) }' || fail "Expect: 100-continue: the bo
 ok
 timeout 300 /usr/bin/python3 "$HERE/acme_protocol.py" "$DIRECTORY" "$WORK/root/root.crt" "$HTTP01_PORT" "$WORK/data/pkictl.db" || fail "protocol checks failed (server log: $WORK/serve.log)"
 ok
+# The request log line is written as the answer goes out: the slow challenge's line counts the
+# second it was held ("ms"), apart from the handler's own time ("handler_ms").
+/usr/bin/python3 - "$WORK/serve.log" <<'PY' || fail "no request line shows the held challenge answer's wait"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+held = [l for l in lines if l.get("msg") == "request" and "/acme/chall/" in l["path"] and l["ms"] >= 900 and l["handler_ms"] < 900]
+sys.exit(0 if held else 1)
+PY
+ok
 # Again with handlers on a worker pool ([server] workers): requests, and the refresh of a held
 # challenge answer, run there and resume on the I/O threads.
 stop_server
