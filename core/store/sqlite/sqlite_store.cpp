@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -116,11 +117,13 @@ class SqliteStore final : public Store {
     // 8 MiB of page cache (SQLite's default is 2 MiB): random object ids spread index inserts over
     // the whole tree, and a small cache turns them into reads. Bounded, so memory stays flat.
     m_db.exec("PRAGMA cache_size=-8192");
+    sqlite3_update_hook(m_db.getHandle(), &SqliteStore::row_changed, this);
     migrate();
     // The WAL file exists now (migrate() read the database in WAL mode) and keeps its inode while
     // this connection is open, so an fdatasync on our own descriptor flushes SQLite's writes.
     m_wal_fd = ::open((path + "-wal").c_str(), O_RDWR | O_CLOEXEC);
     if (m_wal_fd >= 0) m_db.exec("PRAGMA synchronous=NORMAL");
+    m_op = {};  // what the migrations changed is committed and synced
   }
   ~SqliteStore() override {
     if (m_syncer.joinable()) {  // completes whoever still waits, then stops
@@ -183,6 +186,8 @@ class SqliteStore final : public Store {
     // Every authenticated request reads its account, and the rows change only through this store
     // (a committed update_account drops the entry): a hit is the row as committed.
     return locked("reading the account", [&]() -> Result<std::optional<Account>> {
+      exact_read();
+      saw(AccountRow, id);
       if (auto it = m_accounts.find(id); it != m_accounts.end()) return std::optional<Account>(it->second);
       auto a = account_row("id", id);
       if (a && sqlite3_get_autocommit(m_db.getHandle())) {
@@ -197,6 +202,7 @@ class SqliteStore final : public Store {
   Result<void> update_account(const Account& a, const audit::Event* ev) override {
     return audited(ev, "updating the account", [&]() -> Result<void> {
       SQLite::Statement& st = prepare("UPDATE accounts SET thumbprint=?, jwk=?, status=?, contact=? WHERE id=?");
+      wrote(AccountRow, a.id);
       st.bind(1, a.thumbprint); st.bind(2, a.jwk); st.bind(3, std::string(acme::to_string(a.status)));
       st.bind(4, json(a.contact).dump()); st.bind(5, a.id);
       if (st.exec() != 1) return fail(ErrorKind::NotFound, "no such account");
@@ -210,11 +216,13 @@ class SqliteStore final : public Store {
       Tx tx(m_tx);
       for (const auto& a : new_authzs) {
         SQLite::Statement& st = prepare("INSERT INTO authzs(id, account_id, ident_type, ident_value, wildcard, status, expires) VALUES(?,?,?,?,?,?,?)");
+        wrote(AuthzRow, a.id);
         st.bind(1, a.id); st.bind(2, a.account_id); st.bind(3, a.identifier.type); st.bind(4, a.identifier.value);
         st.bind(5, a.wildcard ? 1 : 0); st.bind(6, std::string(acme::to_string(a.status))); st.bind(7, static_cast<int64_t>(secs(a.expires)));
         st.exec();
         for (const auto& c : a.challenges) {
           SQLite::Statement& cs = prepare("INSERT INTO challenges(id, authz_id, type, token, status) VALUES(?,?,?,?,?)");
+          wrote(ChallengeRow, c.id);
           cs.bind(1, c.id); cs.bind(2, a.id); cs.bind(3, c.type); cs.bind(4, c.token); cs.bind(5, std::string(acme::to_string(c.status)));
           cs.exec();
         }
@@ -223,6 +231,7 @@ class SqliteStore final : public Store {
       for (const auto& i : o.identifiers) idents.push_back(i.to_json());
       SQLite::Statement& st = prepare("INSERT INTO orders(id, account_id, status, created, expires, identifiers, identifiers_key, not_before, not_after, authz_ids, replaces, profile) "
                            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+      wrote(OrderRow, o.id);
       st.bind(1, o.id); st.bind(2, o.account_id); st.bind(3, std::string(acme::to_string(o.status)));
       st.bind(4, static_cast<int64_t>(secs(o.created))); st.bind(5, static_cast<int64_t>(secs(o.expires)));
       st.bind(6, idents.dump()); st.bind(7, o.identifiers_key());
@@ -236,6 +245,8 @@ class SqliteStore final : public Store {
 
   Result<std::optional<Order>> order_by_id(const std::string& id) override {
     return locked("reading the order", [&]() -> Result<std::optional<Order>> {
+      exact_read();
+      saw(OrderRow, id);
       SQLite::Statement& st = prepare(std::string(order_columns) + " WHERE id=?");
       st.bind(1, id);
       if (!st.executeStep()) return std::optional<Order>();
@@ -270,17 +281,26 @@ class SqliteStore final : public Store {
       st.bind(1, std::string(acme::to_string(to)));
       if (error) st.bind(2, error->dump()); else st.bind(2);
       st.bind(3, id); st.bind(4, std::string(acme::to_string(from)));
+      wrote(OrderRow, id);
       return st.exec() == 1;
     });
   }
 
   Result<std::optional<Authorization>> authz_by_id(const std::string& id) override {
     return locked("reading the authorization", [&]() -> Result<std::optional<Authorization>> {
-      if (auto it = m_authzs.find(id); it != m_authzs.end()) return std::optional<Authorization>(it->second);
-      SQLite::Statement& st = prepare(std::string(authz_columns) + " WHERE id=?");
-      st.bind(1, id);
-      if (!st.executeStep()) return std::optional<Authorization>();
-      return std::optional<Authorization>(authz_from(st));
+      exact_read();
+      saw(AuthzRow, id);
+      std::optional<Authorization> a;
+      if (auto it = m_authzs.find(id); it != m_authzs.end()) {
+        a = it->second;
+      } else {
+        SQLite::Statement& st = prepare(std::string(authz_columns) + " WHERE id=?");
+        st.bind(1, id);
+        if (!st.executeStep()) return a;
+        a = authz_from(st);
+      }
+      for (const auto& c : a->challenges) saw(ChallengeRow, c.id);
+      return a;
     });
   }
 
@@ -300,6 +320,7 @@ class SqliteStore final : public Store {
   Result<bool> transition_authz(const std::string& id, Status from, Status to, const audit::Event* ev) override {
     return audited(ev, "updating the authorization", [&]() -> Result<bool> {
       SQLite::Statement& st = prepare("UPDATE authzs SET status=? WHERE id=? AND status=?");
+      wrote(AuthzRow, id);
       st.bind(1, std::string(acme::to_string(to))); st.bind(2, id); st.bind(3, std::string(acme::to_string(from)));
       if (st.exec() != 1) return false;
       after_commit([this, &id, to] {
@@ -311,6 +332,8 @@ class SqliteStore final : public Store {
 
   Result<std::optional<Challenge>> challenge_by_id(const std::string& id) override {
     return locked("reading the challenge", [&]() -> Result<std::optional<Challenge>> {
+      exact_read();
+      saw(ChallengeRow, id);
       if (const Challenge* c = cached_challenge(id)) return std::optional<Challenge>(*c);
       SQLite::Statement& st = prepare("SELECT id, authz_id, type, token, status, validated, error FROM challenges WHERE id=?");
       st.bind(1, id);
@@ -331,6 +354,7 @@ class SqliteStore final : public Store {
   Result<bool> transition_challenge(const std::string& id, Status from, Status to) override {
     return locked("updating the challenge", [&]() -> Result<bool> {
       SQLite::Statement& st = prepare("UPDATE challenges SET status=? WHERE id=? AND status=?");
+      wrote(ChallengeRow, id);
       st.bind(1, std::string(acme::to_string(to))); st.bind(2, id); st.bind(3, std::string(acme::to_string(from)));
       if (st.exec() != 1) return false;
       after_commit([this, &id, to] {
@@ -344,6 +368,8 @@ class SqliteStore final : public Store {
     return audited(ev, "recording the validation", [&]() -> Result<void> {
       Tx tx(m_tx);
       SQLite::Statement& st = prepare("UPDATE challenges SET status=?, validated=?, error=? WHERE id=?");
+      wrote(ChallengeRow, c.id);
+      wrote(AuthzRow, c.authz_id);
       st.bind(1, std::string(acme::to_string(c.status)));
       bind_opt_time(st, 2, c.validated);
       if (c.error) st.bind(3, c.error->dump()); else st.bind(3);
@@ -374,6 +400,7 @@ class SqliteStore final : public Store {
     return audited(ev, "claiming the order for issuance", [&]() -> Result<bool> {
       Tx tx(m_tx);
       SQLite::Statement& o = prepare("UPDATE orders SET status='processing' WHERE id=? AND status=?");
+      wrote(OrderRow, order_id);
       o.bind(1, order_id); o.bind(2, std::string(acme::to_string(from)));
       if (o.exec() != 1) return false;
       insert_serial(issuer, serial, order_id);
@@ -387,6 +414,8 @@ class SqliteStore final : public Store {
       Tx tx(m_tx);
       SQLite::Statement& st = prepare("INSERT INTO certificates(id, issuer_key_id, serial, account_id, order_id, der, spki_sha256, not_before, not_after) "
                            "VALUES(?,?,?,?,?,?,?,?,?)");
+      wrote(CertificateRow, c.id);
+      wrote(OrderRow, c.order_id);
       st.bind(1, c.id); st.bind(2, c.issuer_key_id); st.bind(3, c.serial_hex); st.bind(4, c.account_id); st.bind(5, c.order_id);
       st.bind(6, c.der.data(), static_cast<int>(c.der.size())); st.bind(7, c.spki_sha256);
       st.bind(8, static_cast<int64_t>(secs(c.not_before))); st.bind(9, static_cast<int64_t>(secs(c.not_after)));
@@ -399,7 +428,16 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<std::optional<CertificateRecord>> certificate_by_id(const std::string& id) override { return cert_where("id=?", {id}); }
+  Result<std::optional<CertificateRecord>> certificate_by_id(const std::string& id) override {
+    return locked("reading the certificate", [&]() -> Result<std::optional<CertificateRecord>> {
+      exact_read();
+      saw(CertificateRow, id);
+      SQLite::Statement& st = prepare(std::string(cert_columns) + " WHERE id=?");
+      st.bind(1, id);
+      if (!st.executeStep()) return std::optional<CertificateRecord>();
+      return std::optional<CertificateRecord>(cert_from(st));
+    });
+  }
   Result<std::optional<CertificateRecord>> certificate_by_serial(const std::string& issuer, const std::string& serial) override {
     return cert_where("issuer_key_id=? AND serial=?", {issuer, serial});
   }
@@ -594,6 +632,7 @@ class SqliteStore final : public Store {
   Result<bool> revoke_certificate(const std::string& id, int reason, TimePoint at, const audit::Event* ev) override {
     return audited(ev, "revoking the certificate", [&]() -> Result<bool> {
       SQLite::Statement& st = prepare("UPDATE certificates SET revoked_at=?, revocation_reason=? WHERE id=? AND revoked_at IS NULL");
+      wrote(CertificateRow, id);
       st.bind(1, static_cast<int64_t>(secs(at))); st.bind(2, reason); st.bind(3, id);
       return st.exec() == 1;
     });
@@ -602,6 +641,8 @@ class SqliteStore final : public Store {
  private:
   static constexpr const char* order_columns =
       "SELECT id, account_id, status, created, expires, identifiers, not_before, not_after, authz_ids, certificate_id, error, replaces, profile FROM orders";
+  static constexpr const char* cert_columns =
+      "SELECT id, issuer_key_id, serial, account_id, order_id, der, spki_sha256, not_before, not_after, revoked_at, revocation_reason FROM certificates";
   static constexpr const char* authz_columns = "SELECT id, account_id, ident_type, ident_value, wildcard, status, expires FROM authzs";
 
   template <class F>
@@ -616,6 +657,7 @@ class SqliteStore final : public Store {
       }
     } timed{what, start};
     std::uint64_t commit = 0;
+    std::uint64_t seen = 0;
     const bool deferred = t_deferred.store == this;
     auto result = [&]() -> decltype(f()) {
       std::lock_guard lock(m_mutex);
@@ -626,6 +668,7 @@ class SqliteStore final : public Store {
           s.m_tx.reset_stepped();  // no read snapshot stays open between operations
           s.m_used.clear();
           s.m_on_commit.clear();
+          s.m_op = {};
         }
       } reset{*this};
       try {
@@ -634,14 +677,19 @@ class SqliteStore final : public Store {
           for (auto& hook : m_on_commit) hook();  // what f wrote is committed
         if (sqlite3_total_changes64(m_db.getHandle()) != changes_before && sqlite3_get_autocommit(m_db.getHandle()))
           commit = ++m_commit_seq;
+        if (commit != 0) note_unsynced(commit);
+        // An exact read (objects by id: saw()) is covered by the commits that wrote what it
+        // returned; anything else by every commit so far.
+        seen = m_op.exact && commit == 0 ? std::max(m_op.seen, m_unsynced_all) : m_commit_seq.load();
         return r;
       } catch (const SQLite::Exception& e) {
+        seen = m_commit_seq.load();
         return fail(sql_error(e, what));
       }
     }();
-    // Deferred: what this call read or wrote is covered by every commit made so far (taken after
-    // the lock, so possibly a later one: a ticket may only be too high, never too low).
-    if (deferred) t_deferred.ticket = std::max(t_deferred.ticket, m_commit_seq.load());
+    // Deferred: the ticket covers what this call read or wrote (taken under the lock; a ticket may
+    // only be too high, never too low).
+    if (deferred) t_deferred.ticket = std::max(t_deferred.ticket, seen);
     if (commit != 0 && result && !deferred) {
       if (auto synced = sync_through(commit); !synced) return fail(std::move(synced).error());
     }
@@ -793,6 +841,7 @@ class SqliteStore final : public Store {
 
   void insert_account_row(const Account& a) {
     SQLite::Statement& st = prepare("INSERT INTO accounts(id, thumbprint, jwk, status, contact, tos_agreed, created, binding) VALUES(?,?,?,?,?,?,?,?)");
+    wrote(AccountRow, a.id);
     st.bind(1, a.id); st.bind(2, a.thumbprint); st.bind(3, a.jwk); st.bind(4, std::string(acme::to_string(a.status)));
     st.bind(5, json(a.contact).dump()); st.bind(6, a.tos_agreed ? 1 : 0); st.bind(7, static_cast<int64_t>(secs(a.created)));
     st.bind(8, a.binding);
@@ -892,6 +941,43 @@ class SqliteStore final : public Store {
     return a;
   }
 
+  // ---- Exact read tickets. A read-only request (an authorization or certificate fetched by id)
+  // must not answer with rows that are not on disk yet, but need not wait for everybody else's
+  // commits either. Rows of the object tables remember the commit that wrote them until that
+  // commit is known to be durable; a read by id is covered by those commits only. Rows are never
+  // deleted and ids never change, so a row that is absent is not waiting for anything.
+  enum Kind : std::size_t { AccountRow, OrderRow, AuthzRow, ChallengeRow, CertificateRow, kinds };
+
+  /** The current write changed object `id` (every write to an object table says so; see below). */
+  void wrote(Kind k, const std::string& id) {
+    m_op.wrote.push_back(std::string(1, static_cast<char>('0' + k)) + id);
+    ++m_op.named[k];
+  }
+  /** The current read looks objects up by id only and names each one it returns. */
+  void exact_read() { m_op.exact = true; }
+  void saw(Kind k, const std::string& id) {
+    if (m_unsynced.empty()) return;
+    if (auto it = m_unsynced.find(std::string(1, static_cast<char>('0' + k)) + id); it != m_unsynced.end())
+      m_op.seen = std::max(m_op.seen, it->second);
+  }
+  /** sqlite3_update_hook: counts the rows each object table had changed by the operation. */
+  static void row_changed(void* self, int, const char*, const char* table, sqlite3_int64) {
+    static constexpr std::array<std::string_view, kinds> names = {"accounts", "orders", "authzs", "challenges", "certificates"};
+    for (std::size_t k = 0; k < kinds; ++k)
+      if (names[k] == table) ++static_cast<SqliteStore*>(self)->m_op.rows[k];
+  }
+  /** After the commit numbered `commit`: its objects wait for it. A write that changed more rows of
+   * a table than it named (a path that forgot wrote()) makes every exact read wait for it. */
+  void note_unsynced(std::uint64_t commit) {
+    for (std::size_t k = 0; k < kinds; ++k)
+      if (m_op.rows[k] > m_op.named[k]) m_unsynced_all = commit;
+    for (auto& id : m_op.wrote) m_unsynced.insert_or_assign(std::move(id), commit);
+    if (m_unsynced.size() > 4096) {  // what is on disk needs no entry: bounded by the writes in flight
+      const std::uint64_t synced = m_synced_seen.load();
+      std::erase_if(m_unsynced, [synced](const auto& e) { return e.second <= synced; });
+    }
+  }
+
   /** Runs `hook` under the lock once the current operation's writes are committed; dropped if the
    * operation fails or rolls back. Writes keep the caches exact this way (write-through). */
   void after_commit(std::function<void()> hook) { m_on_commit.push_back(std::move(hook)); }
@@ -932,9 +1018,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<CertificateRecord>> certs_where(const std::string& where, const std::vector<std::string>& args, std::string_view what) {
     return locked(what, [&]() -> Result<std::vector<CertificateRecord>> {
-      SQLite::Statement& st = prepare(
-          "SELECT id, issuer_key_id, serial, account_id, order_id, der, spki_sha256, not_before, not_after, revoked_at, "
-          "revocation_reason FROM certificates WHERE " + where + " ORDER BY serial");
+      SQLite::Statement& st = prepare(std::string(cert_columns) + " WHERE " + where + " ORDER BY serial");
       for (std::size_t i = 0; i < args.size(); ++i) st.bind(static_cast<int>(i + 1), args[i]);
       std::vector<CertificateRecord> out;
       while (st.executeStep()) out.push_back(cert_from(st));
@@ -966,6 +1050,15 @@ class SqliteStore final : public Store {
   std::unordered_map<std::string, std::string> m_challenge_authz;
   std::vector<SQLite::Statement*> m_used;  // statements stepped under the current lock
   std::vector<std::function<void()>> m_on_commit;  // after_commit hooks of the current operation
+  struct OpState {  // the current operation's exact-read bookkeeping
+    bool exact = false;
+    std::uint64_t seen = 0;
+    std::vector<std::string> wrote;
+    std::array<int, kinds> named{};
+    std::array<int, kinds> rows{};
+  } m_op;
+  std::unordered_map<std::string, std::uint64_t> m_unsynced;  // object → the commit that wrote it
+  std::uint64_t m_unsynced_all = 0;  // a commit that changed objects it did not name
   int m_wal_fd = -1;
   std::atomic<std::uint64_t> m_commit_seq{0};
   std::mutex m_sync_mutex;

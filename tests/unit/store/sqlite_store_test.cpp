@@ -118,6 +118,66 @@ TEST(SqliteStore, DeferredWritesReturnATicketThatBecomesDurable) {
   EXPECT_EQ(store->end_deferred(), 0u);
 }
 
+TEST(SqliteStore, AReadByIdWaitsOnlyForTheCommitsThatWroteWhatItRead) {
+  test::TempDir db;
+  auto store = *store::open_sqlite_store(db.db());
+  ASSERT_TRUE(store->insert_account(account("a1", "tp1")));  // not deferred: on disk at once
+  acme::Order o1 = test::order("o1", "a1");
+  o1.authz_ids = {"z1"};
+  // A deferred write that nobody waits for: committed, not known to be on disk.
+  store->begin_deferred();
+  ASSERT_TRUE(store->insert_order(o1, {test::authz("z1", "a1", "c1")}));
+  const auto t1 = store->end_deferred();
+  ASSERT_GT(t1, 0u);
+  const auto read_ticket = [&](auto&& read) {
+    store->begin_deferred();
+    read();
+    return store->end_deferred();
+  };
+  // Reads by id of what that commit wrote are covered by it, the order's and the authorization's
+  // (with its challenge) alike; the account, on disk before, has nothing to wait for.
+  EXPECT_EQ(read_ticket([&] { EXPECT_TRUE(*store->order_by_id("o1")); }), t1);
+  EXPECT_EQ(read_ticket([&] { EXPECT_TRUE(*store->authz_by_id("z1")); }), t1);
+  EXPECT_EQ(read_ticket([&] { EXPECT_TRUE(*store->challenge_by_id("c1")); }), t1);
+  EXPECT_EQ(read_ticket([&] { EXPECT_TRUE(*store->account_by_id("a1")); }), 0u);
+  EXPECT_EQ(read_ticket([&] { EXPECT_FALSE(*store->order_by_id("absent")); }), 0u);  // rows are never deleted
+  // A second deferred commit on another order: a read of the first still waits for t1 only,
+  // a query that is not by id for everything committed.
+  acme::Order o2 = test::order("o2", "a1");
+  o2.authz_ids = {"z2"};
+  store->begin_deferred();
+  ASSERT_TRUE(store->insert_order(o2, {test::authz("z2", "a1", "c2")}));
+  const auto t2 = store->end_deferred();
+  ASSERT_GT(t2, t1);
+  EXPECT_EQ(read_ticket([&] { EXPECT_TRUE(*store->order_by_id("o1")); }), t1);
+  EXPECT_EQ(read_ticket([&] { EXPECT_TRUE(*store->authz_by_id("z2")); }), t2);
+  EXPECT_EQ(read_ticket([&] { (void)store->processing_challenges(); }), t2);
+  // A validation recorded for z1's challenge: reads of the challenge and its authorization wait for it.
+  acme::Challenge c1 = (*store->authz_by_id("z1"))->challenges.at(0);
+  c1.status = acme::Status::Valid;
+  store->begin_deferred();
+  ASSERT_TRUE(store->record_validation(c1, acme::Status::Valid));
+  const auto t3 = store->end_deferred();
+  ASSERT_GT(t3, t2);
+  EXPECT_EQ(read_ticket([&] { EXPECT_EQ((*store->authz_by_id("z1"))->status, acme::Status::Valid); }), t3);
+  EXPECT_EQ(read_ticket([&] { EXPECT_TRUE(*store->challenge_by_id("c1")); }), t3);
+  EXPECT_EQ(read_ticket([&] { EXPECT_TRUE(*store->order_by_id("o1")); }), t1);
+  // Once everything is on disk, nothing is left to wait for.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool durable = false;
+  store->when_durable(t3, [&](Result<void> r) {
+    EXPECT_TRUE(r);
+    std::lock_guard lock(mu);
+    durable = true;
+    cv.notify_all();
+  });
+  std::unique_lock lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return durable; }));
+  lock.unlock();
+  EXPECT_EQ(read_ticket([&] { EXPECT_TRUE(*store->authz_by_id("z1")); }), 0u);
+}
+
 TEST(SqliteStore, CachedAccountsFollowEveryUpdate) {
   test::TempDir db;
   auto store = *store::open_sqlite_store(db.db());
