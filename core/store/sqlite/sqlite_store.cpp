@@ -22,6 +22,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <condition_variable>
 #include <mutex>
@@ -244,14 +245,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<Order>> order_by_id(const std::string& id) override {
-    return locked("reading the order", [&]() -> Result<std::optional<Order>> {
-      exact_read();
-      saw(OrderRow, id);
-      SQLite::Statement& st = prepare(std::string(order_columns) + " WHERE id=?");
-      st.bind(1, id);
-      if (!st.executeStep()) return std::optional<Order>();
-      return std::optional<Order>(order_from(st));
-    });
+    return row_by_id<Order>("reading the order", OrderRow, order_columns, id, [this](SQLite::Statement& st) { return order_from(st); });
   }
 
   Result<std::optional<Order>> find_open_order(const std::string& account_id, const std::string& key, TimePoint now) override {
@@ -429,14 +423,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<CertificateRecord>> certificate_by_id(const std::string& id) override {
-    return locked("reading the certificate", [&]() -> Result<std::optional<CertificateRecord>> {
-      exact_read();
-      saw(CertificateRow, id);
-      SQLite::Statement& st = prepare(std::string(cert_columns) + " WHERE id=?");
-      st.bind(1, id);
-      if (!st.executeStep()) return std::optional<CertificateRecord>();
-      return std::optional<CertificateRecord>(cert_from(st));
-    });
+    return row_by_id<CertificateRecord>("reading the certificate", CertificateRow, cert_columns, id, &SqliteStore::cert_from);
   }
   Result<std::optional<CertificateRecord>> certificate_by_serial(const std::string& issuer, const std::string& serial) override {
     return cert_where("issuer_key_id=? AND serial=?", {issuer, serial});
@@ -976,6 +963,19 @@ class SqliteStore final : public Store {
       const std::uint64_t synced = m_synced_seen.load();
       std::erase_if(m_unsynced, [synced](const auto& e) { return e.second <= synced; });
     }
+  }
+
+  /** One row of `kind` by id, as `from` reads it from `columns`: an exact read. */
+  template <class T, class From>
+  Result<std::optional<T>> row_by_id(std::string_view what, Kind kind, const char* columns, const std::string& id, From&& from) {
+    return locked(what, [&]() -> Result<std::optional<T>> {
+      exact_read();
+      saw(kind, id);
+      SQLite::Statement& st = prepare(std::string(columns) + " WHERE id=?");
+      st.bind(1, id);
+      if (!st.executeStep()) return std::optional<T>();
+      return std::optional<T>(std::invoke(from, st));
+    });
   }
 
   /** Runs `hook` under the lock once the current operation's writes are committed; dropped if the
