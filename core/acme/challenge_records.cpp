@@ -10,13 +10,6 @@
 namespace pkictl::acme {
 namespace {
 
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t");
-  return std::string(s.substr(b, e - b + 1));
-}
-
 }  // namespace
 
 std::string dns01_txt_value(const std::string& key_authorization) {
@@ -63,7 +56,7 @@ Result<IssueValue> parse_issue_value(const std::string& text) {
   std::size_t start = 0;
   for (;;) {
     const auto semi = text.find(';', start);
-    parts.push_back(trim(std::string_view(text).substr(start, semi == std::string::npos ? std::string::npos : semi - start)));
+    parts.push_back(util::trim(std::string_view(text).substr(start, semi == std::string::npos ? std::string::npos : semi - start)));
     if (semi == std::string::npos) break;
     start = semi + 1;
   }
@@ -76,9 +69,9 @@ Result<IssueValue> parse_issue_value(const std::string& text) {
     if (parts[i].empty()) continue;
     const auto eq = parts[i].find('=');
     if (eq == std::string::npos || eq == 0) return fail(ErrorKind::Malformed, "parameter \"" + parts[i] + "\" is not tag=value");
-    const std::string tag = util::to_lower(trim(std::string_view(parts[i]).substr(0, eq)));
+    const std::string tag = util::to_lower(util::trim(std::string_view(parts[i]).substr(0, eq)));
     if (v.params.count(tag)) return fail(ErrorKind::Malformed, "parameter \"" + tag + "\" appears twice");
-    v.params[tag] = trim(std::string_view(parts[i]).substr(eq + 1));
+    v.params[tag] = util::trim(std::string_view(parts[i]).substr(eq + 1));
   }
   return v;
 }

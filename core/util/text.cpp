@@ -184,6 +184,13 @@ Result<TimePoint> parse_time(std::string_view text) {
   return TimePoint(sys_days(ymd).time_since_epoch() + hours(h) + minutes(m) + Seconds(s) - Seconds(offset));
 }
 
+std::string trim(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return {};
+  const auto e = s.find_last_not_of(" \t");
+  return std::string(s.substr(b, e - b + 1));
+}
+
 std::string to_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

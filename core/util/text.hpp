@@ -49,6 +49,8 @@ std::string format_time(TimePoint t);
 [[nodiscard]] Result<TimePoint> parse_time(std::string_view text);
 
 std::string to_lower(std::string_view s);
+/** `s` without leading and trailing spaces and tabs (HTTP's optional whitespace). */
+std::string trim(std::string_view s);
 /** "a.b..c" split on '.' → {"a", "b", "", "c"}; "" → {""}. */
 std::vector<std::string> split(std::string_view s, char sep);
 

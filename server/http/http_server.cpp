@@ -115,6 +115,7 @@ Response not_durable(Response original) {
   r.headers.emplace_back("Content-Type", "application/problem+json");
   r.body = R"j({"type":"urn:ietf:params:acme:error:serverInternal","status":500,)j"
            R"j("detail":"the server could not write the change to disk; retry the request (the server log says why)"})j";
+  r.sent = std::move(original.sent);  // the request is logged with the status it got
   return r;
 }
 
@@ -194,11 +195,7 @@ awaitable<void> serve_requests(Stream& stream, std::shared_ptr<Shared> shared, s
     }
     if (resp.durable_after != 0 && shared->await_durable) {
       const bool ok = co_await durable(shared.get(), resp.durable_after);
-      if (!ok) {
-        auto sent = std::move(resp.sent);
-        resp = not_durable(std::move(resp));
-        resp.sent = std::move(sent);
-      }
+      if (!ok) resp = not_durable(std::move(resp));
     }
     --shared->in_flight;
     if (resp.sent) resp.sent(resp);

@@ -132,9 +132,7 @@ Result<Wfe::Authenticated> Wfe::authenticate(const Request& req, bool jwk_allowe
   // A media type is case-insensitive and may carry parameters and optional whitespace (RFC 9110
   // §8.3.1): "Application/JOSE+JSON ; charset=utf-8" is the same type.
   auto ct = req.headers.find("content-type");
-  std::string type = ct == req.headers.end() ? "" : util::to_lower(ct->second.substr(0, ct->second.find(';')));
-  const auto first = type.find_first_not_of(" \t");
-  type = first == std::string::npos ? "" : type.substr(first, type.find_last_not_of(" \t") - first + 1);
+  const std::string type = ct == req.headers.end() ? "" : util::to_lower(util::trim(std::string_view(ct->second).substr(0, ct->second.find(';'))));
   if (type != "application/jose+json")
     return fail(ErrorKind::Malformed, "Content-Type must be application/jose+json, not \"" + type + "\"");
   PKI_TRY_ASSIGN(auto jws, acme::parse_jws(req.body));

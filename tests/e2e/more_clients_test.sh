@@ -16,10 +16,10 @@ start_server pkictl.toml
 export CURL_CA_BUNDLE=$WORK/root/root.crt SSL_CERT_FILE=$WORK/root/root.crt NODE_EXTRA_CA_CERTS=$WORK/root/root.crt
 
 mkdir -p web/.well-known/acme-challenge
-python3 -m http.server --bind 127.0.0.1 --directory web "$HTTP01_PORT" >web.log 2>&1 &
+/usr/bin/python3 -u -m http.server --bind 127.0.0.1 --directory web "$HTTP01_PORT" >"$WORK/web.log" 2>&1 &
 cleanup_hooks+=("kill $! 2>/dev/null")
+wait_for "$WORK/web.log" 'Serving HTTP' 10
 webroot=$WORK/web/.well-known/acme-challenge
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$HTTP01_PORT/" && break; sleep 0.1; done
 
 cn_of() { openssl x509 -in "$1" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= //p'; }
 

@@ -936,15 +936,16 @@ class SqliteStore final : public Store {
   enum Kind : std::size_t { AccountRow, OrderRow, AuthzRow, ChallengeRow, CertificateRow, kinds };
 
   /** The current write changed object `id` (every write to an object table says so; see below). */
+  static std::string object_key(Kind k, const std::string& id) { return std::string(1, static_cast<char>('0' + k)) + id; }
   void wrote(Kind k, const std::string& id) {
-    m_op.wrote.push_back(std::string(1, static_cast<char>('0' + k)) + id);
+    m_op.wrote.push_back(object_key(k, id));
     ++m_op.named[k];
   }
   /** The current read looks objects up by id only and names each one it returns. */
   void exact_read() { m_op.exact = true; }
   void saw(Kind k, const std::string& id) {
     if (m_unsynced.empty()) return;
-    if (auto it = m_unsynced.find(std::string(1, static_cast<char>('0' + k)) + id); it != m_unsynced.end())
+    if (auto it = m_unsynced.find(object_key(k, id)); it != m_unsynced.end())
       m_op.seen = std::max(m_op.seen, it->second);
   }
   /** sqlite3_update_hook: counts the rows each object table had changed by the operation. */

@@ -57,3 +57,10 @@ TEST(Text, JoinPutsTheSeparatorBetweenItemsOnly) {
   EXPECT_EQ(util::join(std::vector<std::string>{"", "b"}, ","), ",b");
   EXPECT_EQ(util::join(std::set<std::string>{"y", "x"}, " "), "x y");
 }
+
+TEST(Text, TrimDropsSpacesAndTabsAtBothEndsOnly) {
+  EXPECT_EQ(util::trim(" \tapplication/jose+json \t"), "application/jose+json");
+  EXPECT_EQ(util::trim("a b"), "a b");
+  EXPECT_EQ(util::trim(" \t "), "");
+  EXPECT_EQ(util::trim(""), "");
+}
