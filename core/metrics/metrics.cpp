@@ -64,6 +64,8 @@ std::string_view help_for(std::string_view name) {
       {"pkictl_validations_in_flight", "Validations running now"},
       {"pkictl_validation_queue_depth", "Validations waiting (including retries)"},
       {"pkictl_store_operation_seconds", "Time of one store operation (including its share of group commit), by operation"},
+      {"pkictl_store_sync_seconds", "Time of one fdatasync of the store's write-ahead log (one group commit)"},
+      {"pkictl_store_durable_wait_seconds", "Time a response waited for the writes it reports to reach the disk"},
       {"pkictl_revocations_total", "Certificates revoked, by reason"},
   };
   auto it = help.find(name);

@@ -84,7 +84,8 @@ from prometheus_client.parser import text_string_to_metric_families
 fams = {f.name: f for f in text_string_to_metric_families(open(sys.argv[1]).read())}
 for name in ["pkictl_http_requests", "pkictl_http_request_duration_seconds", "pkictl_acme_problems", "pkictl_nonces_issued",
              "pkictl_orders", "pkictl_certificates_issued", "pkictl_signing_duration_seconds", "pkictl_policy_denials",
-             "pkictl_validations", "pkictl_validation_duration_seconds", "pkictl_store_operation_seconds"]:
+             "pkictl_validations", "pkictl_validation_duration_seconds", "pkictl_store_operation_seconds",
+             "pkictl_store_sync_seconds", "pkictl_store_durable_wait_seconds"]:
     assert name in fams, (name, sorted(fams))
 issued = sum(s.value for s in fams["pkictl_certificates_issued"].samples if s.name.endswith("_total"))
 assert issued >= 2, issued

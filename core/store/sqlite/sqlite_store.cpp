@@ -699,7 +699,11 @@ class SqliteStore final : public Store {
     }
     {
       std::lock_guard lock(m_wait_mutex);
-      m_waiters.push_back({ticket, std::move(done)});
+      m_waiters.push_back({ticket, [start = std::chrono::steady_clock::now(), done = std::move(done)](Result<void> r) {
+                             metrics::registry().observe("pkictl_store_durable_wait_seconds", {},
+                                                         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+                             done(std::move(r));
+                           }});
       if (!m_syncer.joinable()) m_syncer = std::jthread([this](std::stop_token stop) { sync_loop(stop); });
     }
     m_wait_cv.notify_one();
@@ -794,7 +798,10 @@ class SqliteStore final : public Store {
     std::lock_guard lock(m_sync_mutex);
     if (m_synced >= seq) return {};  // a sync that started after our commit covered it
     const std::uint64_t target = m_commit_seq.load();  // everything committed so far is in the page cache
-    if (::fdatasync(m_wal_fd) != 0)
+    const auto start = std::chrono::steady_clock::now();
+    const int rc = ::fdatasync(m_wal_fd);
+    metrics::registry().observe("pkictl_store_sync_seconds", {}, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (rc != 0)
       return fail(ErrorKind::Io, "the store could not sync its write-ahead log to disk", std::strerror(errno));
     m_synced = target;
     m_synced_seen.store(target);
