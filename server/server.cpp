@@ -1,5 +1,7 @@
 #include "server/server.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
@@ -84,6 +86,29 @@ Result<std::shared_ptr<const policy::Policy>> load_policy(const config::ServerCo
   if (loaded.has_errors())
     return fail(ErrorKind::Config, "the policy does not lint clean (pkictl policy lint " + file + "): " + loaded.error_summary(file));
   return loaded.policy;
+}
+
+/** Raises the descriptor limit to its hard maximum (the server holds one per connection) and
+ * returns the connection cap: the configured one, else what the limit leaves after a reserve for
+ * the store, the validator's outbound connections and the logs, at most 16384 (a TLS connection
+ * costs memory as well as a descriptor). */
+int connection_cap(int configured, log::Logger& logger) {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return configured;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  constexpr long reserve = 256, most = 16384, least = 16;
+  const long fds = lim.rlim_cur == RLIM_INFINITY ? most + reserve : static_cast<long>(lim.rlim_cur);
+  if (configured > 0) {
+    if (configured > fds - reserve)
+      logger.warn("server.max_connections leaves few file descriptors for the store and the validator",
+                  {{"max_connections", configured}, {"descriptor_limit", fds}, {"hint", "raise LimitNOFILE or lower max_connections"}});
+    return configured;
+  }
+  return static_cast<int>(std::clamp(fds - reserve, least, most));
 }
 
 }  // namespace
@@ -175,6 +200,8 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   opts.internal_listen = cfg.server.metrics_listen;
   opts.io_threads = cfg.server.threads > 0 ? cfg.server.threads : cores;
   opts.workers = cfg.server.workers;
+  opts.max_connections = connection_cap(cfg.server.max_connections, logger);
+  opts.on_accept_trouble = [&logger](const std::string& what) { logger.warn(what); };
   TimePoint tls_not_after{};
   TimePoint tls_not_before{};
   if (!cfg.server.plain_http) {
@@ -230,7 +257,8 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
     ra.set_policy(std::move(*next_policy));
   };
   opts.on_listening = [&](const std::vector<std::string>& bound) {
-    logger.info("listening", {{"addresses", bound}, {"directory", wfe.links().directory()}, {"tls", !cfg.server.plain_http}});
+    logger.info("listening", {{"addresses", bound}, {"directory", wfe.links().directory()}, {"tls", !cfg.server.plain_http},
+                              {"max_connections", opts.max_connections}});
     if (on_ready) on_ready(bound);
   };
   // Group commit without blocked threads: a request's writes return once committed, and its

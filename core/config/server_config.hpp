@@ -19,6 +19,7 @@ struct ServerSection {
   std::vector<std::string> tls_hostnames = {"localhost"};
   int threads = 0;                 // I/O threads; 0 = number of cores
   int workers = 0;                 // handler thread pool; 0 = handlers run on the I/O threads
+  int max_connections = 0;         // open client connections at most; 0 = automatic (see pkictl.toml(5))
 };
 
 struct CaSection {

@@ -52,6 +52,7 @@ std::string_view help_for(std::string_view name) {
   static const std::map<std::string, std::string, std::less<>> help = {
       {"pkictl_http_requests_total", "HTTP requests by endpoint and status"},
       {"pkictl_http_request_duration_seconds", "Time to answer a request, by endpoint"},
+      {"pkictl_http_connections_open", "Client connections open now (every listener)"},
       {"pkictl_acme_problems_total", "ACME problem documents sent, by type"},
       {"pkictl_nonces_issued_total", "Replay-Nonce values handed out"},
       {"pkictl_nonces_rejected_total", "Requests refused with badNonce"},

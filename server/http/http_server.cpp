@@ -1,11 +1,15 @@
 #include "server/http/http_server.hpp"
 
+#include "core/metrics/metrics.hpp"
+
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <atomic>
+#include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -57,6 +61,22 @@ struct Shared : std::enable_shared_from_this<Shared> {
   std::mutex tls_mutex;
   std::shared_ptr<ssl::context> tls;
   std::atomic<int> in_flight{0};
+  std::atomic<int> connections{0};
+  int max_connections = 0;
+  std::function<void(const std::string&)> on_accept_trouble;
+  std::mutex trouble_mutex;
+  std::map<std::string, std::chrono::steady_clock::time_point> trouble_said;  // kind → when last told
+  void trouble(const std::string& kind, const std::string& what) {
+    if (!on_accept_trouble) return;
+    {
+      std::lock_guard lock(trouble_mutex);
+      const auto now = std::chrono::steady_clock::now();
+      auto [it, fresh] = trouble_said.try_emplace(kind, now);
+      if (!fresh && now - it->second < std::chrono::seconds(10)) return;
+      it->second = now;
+    }
+    on_accept_trouble(what);
+  }
   std::function<void(std::uint64_t, std::function<void(bool)>)> await_durable;
   std::mutex io_mutex;
   bool io_gone = false;  // the io_context is being destroyed: completions must not post to it
@@ -242,16 +262,47 @@ awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared, bool
   }
 }
 
+/** Counts a session's connection from accept to its end. */
+struct ConnectionSlot {
+  explicit ConnectionSlot(std::shared_ptr<Shared> s) : shared(std::move(s)) { metrics::registry().add("pkictl_http_connections_open", {}, 1); }
+  ~ConnectionSlot() {
+    --shared->connections;
+    metrics::registry().add("pkictl_http_connections_open", {}, -1);
+  }
+  ConnectionSlot(const ConnectionSlot&) = delete;
+  ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+  std::shared_ptr<Shared> shared;
+};
+
 awaitable<void> accept_loop(tcp::acceptor& acceptor, std::shared_ptr<Shared> shared, bool internal) {
+  asio::steady_timer pause(acceptor.get_executor());
   for (;;) {
     boost::system::error_code ec;
+    // At the cap, leave new connections in the kernel's listen queue (they are accepted as soon
+    // as a connection ends) rather than spend descriptors the store and the validator need.
+    if (shared->max_connections > 0 && shared->connections.load() >= shared->max_connections) {
+      shared->trouble("cap", "server.max_connections (" + std::to_string(shared->max_connections) +
+                                 ") connections are open: new ones wait in the listen queue until one ends");
+      pause.expires_after(std::chrono::milliseconds(10));
+      co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
+      if (!acceptor.is_open()) co_return;
+      continue;
+    }
     tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
     if (ec) {
-      if (ec == asio::error::operation_aborted) co_return;
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      // Out of descriptors (EMFILE, ENFILE) or memory: the pending connection stays queued and the
+      // listener stays readable, so retrying at once would spin on every core. Wait instead.
+      shared->trouble("accept", "accepting a connection failed (" + ec.message() + "); retrying in 100 ms");
+      pause.expires_after(std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
+      if (!acceptor.is_open()) co_return;
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(acceptor.get_executor(), session(std::move(socket), shared, internal), asio::detached);
+    ++shared->connections;
+    auto slot = std::make_shared<ConnectionSlot>(shared);
+    asio::co_spawn(acceptor.get_executor(), session(std::move(socket), shared, internal), [slot](std::exception_ptr) {});
   }
 }
 
@@ -286,6 +337,8 @@ Result<void> run(const HttpOptions& opts, Handler handler) {
   shared->pool = pool ? &*pool : nullptr;
   shared->body_limit = opts.body_limit;
   shared->await_durable = opts.await_durable;
+  shared->max_connections = opts.max_connections;
+  shared->on_accept_trouble = opts.on_accept_trouble;
   try {
     if (opts.tls) shared->tls = make_tls(*opts.tls);
   } catch (const std::exception& e) {

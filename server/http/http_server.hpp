@@ -25,6 +25,12 @@ struct HttpOptions {
    * await_durable). More: a pool of that many threads runs them (a store that blocks). */
   int workers = 0;
   std::size_t body_limit = 64 * 1024;
+  /** Open connections at most (every listener together); at the cap, new ones wait in the
+   * kernel's listen queue until a connection ends. 0: no cap. */
+  int max_connections = 0;
+  /** Told (at most every 10 s per kind of trouble) when accepting stalls: the cap is reached, or
+   * accept() fails (out of file descriptors, say; the listener then retries after 100 ms). */
+  std::function<void(const std::string& what)> on_accept_trouble;
   /** Called about every minute; a returned value replaces the TLS certificate for new connections. */
   std::function<std::optional<TlsMaterial>()> renew_tls;
   /** Called on SIGHUP (on an I/O thread): reload what can change without a restart. */

@@ -30,6 +30,7 @@ fi
 expect_grep '^ExecStart='"$P"'/bin/pkictl serve' "$P/lib/systemd/system/pkictl.service"
 expect_grep '^ProtectSystem=strict' "$P/lib/systemd/system/pkictl.service"
 expect_grep '^NoNewPrivileges=yes' "$P/lib/systemd/system/pkictl.service"
+expect_grep '^LimitNOFILE=' "$P/lib/systemd/system/pkictl.service"
 
 # --- Completions, in the shells that will run them.
 complete_bash() { # words... (the last one is being completed)

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# A connection flood (a retry storm, clients that open sockets and never speak) must not take the
+# server down or burn its CPU: server.max_connections caps open connections (the rest wait in the
+# kernel's listen queue), accept() failing for want of descriptors backs off instead of spinning,
+# and the server serves again as soon as the flood ends.
+source "$(dirname "$0")/lib.sh"
+make_pki
+start_dns
+ACME_PORT=$(free_port); HTTP01_PORT=$(free_port)
+
+# A bad value is refused at start with the file and line.
+write_config bad.toml
+sed -i '/^tls_hostnames/a max_connections = -1' bad.toml
+expect_rc 1 timeout 20 "$PKICTL" serve --config bad.toml
+expect_grep 'bad.toml:[0-9]+: server.max_connections: must be 0 \(automatic\) or a positive number' err
+
+write_config pkictl.toml
+sed -i '/^tls_hostnames/a max_connections = 20' pkictl.toml
+start_server pkictl.toml
+expect_grep '"max_connections":20' "$WORK/serve.log"
+cpu_ms() { awk '{print ($14 + $15) * 10}' /proc/$SERVER_PID/stat; }  # clock ticks of 10 ms
+fds() { ls /proc/$SERVER_PID/fd | wc -l; }
+directory_ok() { curl -sf -o /dev/null --max-time "$1" --cacert root/root.crt "$DIRECTORY"; }
+base_fds=$(fds)
+
+# flood N SECONDS: N idle TCP connections held open for SECONDS (in the background).
+flood() {
+  timeout $(($2 + 5)) /usr/bin/python3 -c '
+import socket, sys, time
+socks = []
+for _ in range(int(sys.argv[2])):
+    s = socket.socket(); s.settimeout(5); s.connect(("127.0.0.1", int(sys.argv[1]))); socks.append(s)
+print("open", len(socks), flush=True)
+time.sleep(float(sys.argv[3]))
+' "$ACME_PORT" "$1" "$2" >"$WORK/flood.out" 2>&1 &
+  FLOOD=$!
+  wait_for "$WORK/flood.out" '^open ' 10
+}
+
+# 1. At the cap: 60 idle connections, the server holds 20 of them; the others queue in the kernel.
+flood 60 4
+sleep 1
+c0=$(cpu_ms); sleep 2; c1=$(cpu_ms)
+[ $((c1 - c0)) -lt 500 ] || fail "the server used $((c1 - c0)) ms of CPU in 2 s while at the connection cap"; ok
+[ "$(fds)" -le $((base_fds + 20 + 4)) ] || fail "the server holds $(fds) descriptors at a cap of 20 connections (had $base_fds)"; ok
+expect_grep 'server.max_connections \(20\) connections are open: new ones wait in the listen queue' "$WORK/serve.log"
+wait $FLOOD || true
+directory_ok 10 || fail "the server does not answer after the flood"; ok
+
+# 2. Out of descriptors: accept() fails with EMFILE; the listener waits 100 ms between tries.
+hard=$(awk '/^Max open files/{print $5}' /proc/$SERVER_PID/limits)
+soft=$(awk '/^Max open files/{print $4}' /proc/$SERVER_PID/limits)
+prlimit --pid $SERVER_PID --nofile=$((base_fds + 8)):$hard
+flood 30 4
+sleep 1
+c0=$(cpu_ms); sleep 2; c1=$(cpu_ms)
+[ $((c1 - c0)) -lt 500 ] || fail "the server used $((c1 - c0)) ms of CPU in 2 s while out of descriptors (accept spinning?)"; ok
+expect_grep 'accepting a connection failed \(Too many open files\); retrying in 100 ms' "$WORK/serve.log"
+wait $FLOOD || true
+prlimit --pid $SERVER_PID --nofile=$soft:$hard
+directory_ok 10 || fail "the server does not answer once descriptors are free again"; ok
+kill -0 $SERVER_PID || fail "the server died"; ok
+stop_server
+finish
