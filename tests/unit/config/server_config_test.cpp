@@ -41,6 +41,7 @@ TEST(ServerConfig, RejectsUnknownKeysAndBadValuesWithFileAndLine) {
            {"fail/bad-cidr", base + "[validation]\nallow_private = [\"10.0.0.1/8\"]\n", "host bits"},
            {"fail/bad-challenge", base + "[validation]\nchallenge_types = [\"http-02\"]\n", "unknown type \"http-02\""},
            {"fail/retries", base + "[validation]\nretries = 99\n", "validation.retries must be 0-10"},
+           {"fail/max-connections", base + "[server]\nmax_connections = -5\n", ":5: server.max_connections: must be 0 (automatic) or a positive"},
            {"fail/no-ca", "[server]\nlisten = [\"127.0.0.1:1\"]\n", "[ca] cert and key are required"},
            {"fail/syntax", "[ca\n", ":1:"}}) {
     SCOPED_TRACE(c.name);
