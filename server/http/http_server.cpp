@@ -1,7 +1,5 @@
 #include "server/http/http_server.hpp"
 
-#include "core/metrics/metrics.hpp"
-
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -14,6 +12,8 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+
+#include "core/metrics/metrics.hpp"
 
 namespace pkictl::server::http {
 namespace {
@@ -262,9 +262,12 @@ awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared, bool
   }
 }
 
-/** Counts a session's connection from accept to its end. */
+/** Counts a session's connection (for the cap and the gauge) from accept to its end. */
 struct ConnectionSlot {
-  explicit ConnectionSlot(std::shared_ptr<Shared> s) : shared(std::move(s)) { metrics::registry().add("pkictl_http_connections_open", {}, 1); }
+  explicit ConnectionSlot(std::shared_ptr<Shared> s) : shared(std::move(s)) {
+    ++shared->connections;
+    metrics::registry().add("pkictl_http_connections_open", {}, 1);
+  }
   ~ConnectionSlot() {
     --shared->connections;
     metrics::registry().add("pkictl_http_connections_open", {}, -1);
@@ -300,7 +303,6 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, std::shared_ptr<Shared> sha
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    ++shared->connections;
     auto slot = std::make_shared<ConnectionSlot>(shared);
     asio::co_spawn(acceptor.get_executor(), session(std::move(socket), shared, internal), [slot](std::exception_ptr) {});
   }

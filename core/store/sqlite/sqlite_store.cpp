@@ -115,8 +115,9 @@ class SqliteStore final : public Store {
     m_db.exec("PRAGMA synchronous=FULL");
     m_db.exec("PRAGMA foreign_keys=ON");
     m_db.exec("PRAGMA busy_timeout=10000");
-    // 8 MiB of page cache (SQLite's default is 2 MiB): random object ids spread index inserts over
-    // the whole tree, and a small cache turns them into reads. Bounded, so memory stays flat.
+    // 8 MiB of page cache (SQLite's default is 2 MiB): the secondary indexes (thumbprints, serials,
+    // key hashes, identifiers) and the ids of databases older than time-sorted ids take inserts all
+    // over their trees, and a small cache turns them into reads. Bounded, so memory stays flat.
     m_db.exec("PRAGMA cache_size=-8192");
     sqlite3_update_hook(m_db.getHandle(), &SqliteStore::row_changed, this);
     migrate();

@@ -116,10 +116,15 @@ func rootPool(path string) *x509.CertPool {
 	return roots
 }
 
+// acmeHTTP: the HTTP client the ACME library talks to pkictl through (trusting the test root).
+func acmeHTTP(roots *x509.CertPool) *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
+}
+
 // serveWithAutocert: what a Go service does with autocert in front of pkictl.
 func serveWithAutocert(directory, rootPEM, addr, name, outDir string) {
 	roots := rootPool(rootPEM)
-	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
+	hc := acmeHTTP(roots)
 	m := &autocert.Manager{
 		Prompt:     autocert.AcceptTOS,
 		Cache:      autocert.DirCache(filepath.Join(outDir, "autocert-cache")),
@@ -164,7 +169,7 @@ func main() {
 	defer cancel()
 
 	roots := rootPool(rootPEM)
-	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
+	hc := acmeHTTP(roots)
 
 	resp := &responder{http: map[string]string{}, certs: map[string]tls.Certificate{}}
 	hl, err := net.Listen("tcp", httpAddr)
