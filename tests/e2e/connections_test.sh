@@ -2,7 +2,8 @@
 # A connection flood (a retry storm, clients that open sockets and never speak) must not take the
 # server down or burn its CPU: server.max_connections caps open connections (the rest wait in the
 # kernel's listen queue), accept() failing for want of descriptors backs off instead of spinning,
-# and the server serves again as soon as the flood ends.
+# and the server serves again as soon as the flood ends. The automatic cap follows the descriptor
+# limit, which the server raises to its hard maximum at start.
 source "$(dirname "$0")/lib.sh"
 make_pki
 start_dns
@@ -13,6 +14,26 @@ write_config bad.toml
 sed -i '/^tls_hostnames/a max_connections = -1' bad.toml
 expect_rc 1 timeout 20 "$PKICTL" serve --config bad.toml
 expect_grep 'bad.toml:[0-9]+: server.max_connections: must be 0 \(automatic\) or a positive number' err
+
+# Automatic: the server raises its soft descriptor limit to the hard one and caps connections at
+# that less a reserve of 256 (at most 16384). Started here with a soft limit of 512.
+write_config auto.toml
+hard_limit=$(ulimit -Hn)
+printf '#!/bin/sh\nexec prlimit --nofile=512:%s "%s" "$@"\n' "$hard_limit" "$PKICTL" >soft512; chmod +x soft512
+PKICTL=$WORK/soft512 start_server auto.toml
+want=16384
+[ "$hard_limit" = unlimited ] || [ $((hard_limit - 256)) -ge 16384 ] || want=$((hard_limit - 256))
+expect_grep "\"max_connections\":$want[,}]" "$WORK/serve.log"
+[ "$(awk '/^Max open files/{print $4}' /proc/$SERVER_PID/limits)" = "$(awk '/^Max open files/{print $5}' /proc/$SERVER_PID/limits)" ] ||
+  fail "the server did not raise its soft descriptor limit: $(grep 'Max open files' /proc/$SERVER_PID/limits)"; ok
+stop_server
+
+# A cap the descriptor limit cannot hold is served, with a warning that says what to change.
+write_config big.toml
+sed -i '/^tls_hostnames/a max_connections = 100000000' big.toml
+start_server big.toml
+expect_grep '"hint":"raise LimitNOFILE or lower max_connections".*"msg":"server.max_connections leaves few file descriptors' "$WORK/serve.log"
+stop_server
 
 write_config pkictl.toml
 sed -i '/^tls_hostnames/a max_connections = 20' pkictl.toml
