@@ -196,17 +196,25 @@ Result<Response> Wfe::challenge(const Authenticated& a, const std::string& id) {
   return resp;
 }
 
-Result<Response> Wfe::certificate(const Authenticated& a, const std::string& id, std::size_t which) {
+Result<Response> Wfe::certificate(const Authenticated& a, const std::string& id, std::size_t which, bool der) {
   PKI_TRY(require_account(a.account));
   PKI_TRY_ASSIGN(auto c, m_ra.certificate(*a.account, id));
   const auto& ca = m_ra.issuing_ca();
   if (which > ca.alternates.size()) return fail(ErrorKind::NotFound, "certificate " + id + " has no alternate chain " + std::to_string(which));
   Response resp;
-  resp.headers.emplace_back("Content-Type", "application/pem-certificate-chain");
-  resp.body = m_ra.pem_chain(c, which);
-  // RFC 8555 §7.4.2: "up" names the issuer of this chain's leaf; "alternate" every other chain.
   const auto& chain = which == 0 ? ca.chain : ca.alternates[which - 1];
-  resp.headers.emplace_back("Link", "<" + m_links.ca_certificate(util::to_hex(chain.front().fingerprint())) + ">;rel=\"up\"");
+  if (der) {
+    // RFC 8555 §7.4.2: a format that holds one certificate names the issuer with rel="up".
+    resp.headers.emplace_back("Content-Type", "application/pkix-cert");
+    resp.body = c.der;
+    resp.headers.emplace_back("Link", "<" + m_links.ca_certificate(util::to_hex(chain.front().fingerprint())) + ">;rel=\"up\"");
+  } else {
+    // The PEM chain holds the issuers already, so it has no rel="up": clients built on acmez
+    // (Caddy, certmagic) append whatever "up" serves to the chain (issuance failed on that, or the
+    // intermediate came twice). Let's Encrypt sends none either.
+    resp.headers.emplace_back("Content-Type", "application/pem-certificate-chain");
+    resp.body = m_ra.pem_chain(c, which);
+  }
   for (std::size_t i = 0; i <= ca.alternates.size(); ++i)
     if (i != which) resp.headers.emplace_back("Link", "<" + m_links.certificate(id, i) + ">;rel=\"alternate\"");
   return resp;

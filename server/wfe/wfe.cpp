@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 
@@ -31,6 +32,34 @@ int query_int(const std::string& target, const std::string& key) {
   const auto at = query.find(key + "=");
   if (at == std::string::npos) return 0;
   try { return std::max(0, std::stoi(query.substr(at + key.size() + 1))); } catch (...) { return 0; }
+}
+
+/** RFC 8555 §7.4.2 with RFC 9110 §12.5.1: true when the Accept header prefers the single DER
+ * certificate (application/pkix-cert) to the PEM chain. Each type takes the q of its most specific
+ * matching range; without any range for either (or with no Accept) the answer is the PEM chain. */
+bool prefers_der(const Request& req) {
+  const auto accept = req.headers.find("accept");
+  if (accept == req.headers.end()) return false;
+  struct Pref {
+    int specificity = -1;  // 2 exact, 1 application/*, 0 */*
+    double q = 0;
+  } pem, der;
+  for (const auto& range : util::split(accept->second, ',')) {
+    const auto parts = util::split(range, ';');
+    const std::string type = util::to_lower(util::trim(parts.front()));
+    double q = 1;
+    for (std::size_t i = 1; i < parts.size(); ++i) {
+      const std::string param = util::to_lower(util::trim(parts[i]));
+      if (param.rfind("q=", 0) == 0) q = std::strtod(param.c_str() + 2, nullptr);
+    }
+    auto match = [&](std::string_view full, Pref& p) {
+      const int s = type == full ? 2 : type == "application/*" ? 1 : type == "*/*" ? 0 : -1;
+      if (s > p.specificity) p = {s, q};
+    };
+    match("application/pem-certificate-chain", pem);
+    match("application/pkix-cert", der);
+  }
+  return der.specificity >= 0 && der.q > 0 && der.q > (pem.specificity >= 0 ? pem.q : 0);
 }
 
 /** "/acme/order/ID/finalize" → {"order", "ID", "finalize"} */
@@ -174,9 +203,17 @@ Result<Response> Wfe::dispatch(const Request& req, json& logline) {
   auto seg = segments(path_of(req.target));
   if (path_of(req.target) == "/healthz" || path_of(req.target) == "/readyz") return health(path_of(req.target) == "/readyz");
   if (!seg.empty() && seg[0] != "acme") {
-    // Published material: plain GET, no account needed.
+    // Published material: plain GET, no account needed. A CA certificate is also the target of a
+    // certificate's rel="up", and ACME clients fetch that with POST-as-GET (RFC 8555 §6.3).
+    const bool ca_cert = seg.size() == 3 && seg[0] == "ca" && seg[1] == "certs";
+    if (ca_cert && req.method == "POST") {
+      PKI_TRY_ASSIGN(auto auth, authenticate(req, false, true));
+      logline["account"] = auth.account->id;
+      if (!auth.post_as_get) return fail(ErrorKind::Malformed, "a CA certificate is fetched with POST-as-GET: the payload must be empty");
+      return ca_certificate(seg[2]);
+    }
     if (req.method != "GET" && req.method != "HEAD") return fail(ErrorKind::Malformed, "use GET for " + path_of(req.target));
-    if (seg.size() == 3 && seg[0] == "ca" && seg[1] == "certs") return ca_certificate(seg[2]);
+    if (ca_cert) return ca_certificate(seg[2]);
     return published(seg);
   }
   if (seg.empty() || seg[0] != "acme") return fail(ErrorKind::NotFound, "no such resource: " + path_of(req.target));
@@ -223,11 +260,11 @@ Result<Response> Wfe::dispatch(const Request& req, json& logline) {
   if (res == "order" && seg.size() == 4 && seg[3] == "finalize") return finalize(auth, seg[2]);
   if (res == "authz" && seg.size() == 3) return authz(auth, seg[2]);
   if (res == "chall" && seg.size() == 3) return challenge(auth, seg[2]);
-  if (res == "cert" && seg.size() == 3) return certificate(auth, seg[2], 0);
+  if (res == "cert" && seg.size() == 3) return certificate(auth, seg[2], 0, prefers_der(req));
   if (res == "cert" && seg.size() == 4) {
     const int alt = std::atoi(seg[3].c_str());
     if (alt <= 0 || std::to_string(alt) != seg[3]) return fail(ErrorKind::NotFound, "no such resource: " + path_of(req.target));
-    return certificate(auth, seg[2], static_cast<std::size_t>(alt));
+    return certificate(auth, seg[2], static_cast<std::size_t>(alt), prefers_der(req));
   }
   return fail(ErrorKind::NotFound, "no such resource: " + path_of(req.target));
 }

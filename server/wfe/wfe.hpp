@@ -109,7 +109,8 @@ class Wfe final {
   Result<Response> finalize(const Authenticated& a, const std::string& id);
   Result<Response> authz(const Authenticated& a, const std::string& id);
   Result<Response> challenge(const Authenticated& a, const std::string& id);
-  Result<Response> certificate(const Authenticated& a, const std::string& id, std::size_t which);
+  /** `der`: the leaf alone as application/pkix-cert (the client's Accept prefers it), else the PEM chain. */
+  Result<Response> certificate(const Authenticated& a, const std::string& id, std::size_t which, bool der);
   Result<Response> ca_certificate(const std::string& file);
   Result<Response> revoke(const Authenticated& a);
   Result<Response> renewal_info(const std::string& cert_id);

@@ -190,23 +190,38 @@ assert cert.text.count("BEGIN CERTIFICATE") == 2, cert.text
 # The CN is the one the CSR asked for, not the order's first identifier.
 assert pem_certs(cert.text)[0].subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "fin2.test.internal", cert.text
 t.passed()
-# RFC 8555 §7.4.2: Link rel="up" names the issuer (a plain GET serves it as DER); rel="alternate"
-# names the chain through the cross-signed issuing CA, which starts with the same leaf.
-links = requests.utils.parse_header_links(", ".join(v for k, v in cert.raw.headers.items() if k.lower() == "link"))
-up = [l["url"] for l in links if l.get("rel") == "up"]
-alts = [l["url"] for l in links if l.get("rel") == "alternate"]
-assert len(up) == 1 and len(alts) == 1, links
-issuer_der = S.get(up[0])
-assert issuer_der.status_code == 200 and issuer_der.headers["Content-Type"] == "application/pkix-cert", issuer_der.headers
+# RFC 8555 §7.4.2: the PEM chain holds its issuer, so it names none with rel="up" (acmez, Caddy's
+# client, appends whatever "up" serves to the chain); rel="alternate" names the chain through the
+# cross-signed issuing CA, which starts with the same leaf.
+def links_of(r, rel):
+    links = requests.utils.parse_header_links(", ".join(v for k, v in r.raw.headers.items() if k.lower() == "link"))
+    return [l["url"] for l in links if l.get("rel") == rel]
+
+
+alts = links_of(cert, "alternate")
+assert links_of(cert, "up") == [] and len(alts) == 1, cert.headers
 chain = pem_certs(cert.text)
-assert x509.load_der_x509_certificate(issuer_der.content) == chain[1]
+# An Accept that prefers the single DER certificate gets the leaf, and rel="up" names its issuer,
+# served by a plain GET (the caIssuers URL) and by POST-as-GET alike.
+for accept in ["application/pkix-cert", "application/pem-certificate-chain;q=0.5, application/pkix-cert"]:
+    leaf = c.post(done["certificate"], None, accept=accept)
+    assert leaf.status_code == 200 and leaf.headers["Content-Type"] == "application/pkix-cert", (accept, leaf.headers)
+    assert x509.load_der_x509_certificate(leaf.content) == chain[0]
+for accept in ["*/*", "application/pkix-cert;q=0.5, application/*", "text/html", "application/pkix-cert;q=0"]:
+    r = c.post(done["certificate"], None, accept=accept)
+    assert r.headers["Content-Type"] == "application/pem-certificate-chain", (accept, r.headers)
+up = links_of(leaf, "up")
+assert len(up) == 1 and len(links_of(leaf, "alternate")) == 1, leaf.headers
+for issuer_der in [S.get(up[0]), c.post(up[0], None)]:
+    assert issuer_der.status_code == 200 and issuer_der.headers["Content-Type"] == "application/pkix-cert", issuer_der.headers
+    assert x509.load_der_x509_certificate(issuer_der.content) == chain[1]
+expect(c.post(up[0], {}), 400, "malformed", "a CA certificate POST with a payload")
 alt = c.post(alts[0], None)
 assert alt.status_code == 200, alt.text
 alt_chain = pem_certs(alt.text)
 assert alt_chain[0] == chain[0] and alt_chain[1] != chain[1], alt.text
 assert alt_chain[1].issuer.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "E2E Cross Root", alt_chain[1].issuer
-alt_links = requests.utils.parse_header_links(", ".join(v for k, v in alt.raw.headers.items() if k.lower() == "link"))
-assert done["certificate"] in [l["url"] for l in alt_links if l.get("rel") == "alternate"], alt_links
+assert done["certificate"] in links_of(alt, "alternate") and links_of(alt, "up") == [], alt.headers
 expect(c.post(done["certificate"] + "/2", None), 404, "malformed", "no such alternate chain")
 t.passed()
 orders = ok(c.post(c.kid + "/orders", None), 200, "orders list")

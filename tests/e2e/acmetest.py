@@ -60,9 +60,12 @@ class Client:
         signed = acme_jws.JWS.sign(data, key=key, alg=alg or self.alg, nonce=jose.b64.b64decode(n or self.dir.nonce()), url=url, kid=kid)
         return json.loads(signed.json_dumps())
 
-    def post(self, url, payload, **kw):
+    def post(self, url, payload, accept=None, **kw):
         body = self.jws(url, payload, **kw)
-        return self.dir.s.post(url, data=json.dumps(body), headers={"Content-Type": "application/jose+json"})
+        headers = {"Content-Type": "application/jose+json"}
+        if accept:
+            headers["Accept"] = accept
+        return self.dir.s.post(url, data=json.dumps(body), headers=headers)
 
     def register(self):
         r = self.post(self.dir.D["newAccount"], {"termsOfServiceAgreed": True, "contact": ["mailto:ops@test.internal"]}, use_jwk=True)
