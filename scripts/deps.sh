@@ -30,3 +30,19 @@ if ! cmp -s "$root/tests/e2e/node/package-lock.json" "$node_dir/package-lock.jso
   cp "$root/tests/e2e/node/package.json" "$root/tests/e2e/node/package-lock.json" "$node_dir/"
   npm ci --prefix "$node_dir" --no-audit --no-fund --loglevel=error >/dev/null
 fi
+
+# Caddy for tests/e2e/caddy_test.sh: Debian's package unpacked, not installed (installing it starts
+# a caddy service on port 80). Fetched again only when the candidate version changes.
+caddy_dir=${XDG_CACHE_HOME:-$HOME/.cache}/pkictl-tests/caddy
+caddy_want=$(apt-cache policy caddy 2>/dev/null | sed -n 's/^ *Candidate: //p')
+if [ -z "$caddy_want" ] || [ "$caddy_want" = "(none)" ] || [ "$(cat "$caddy_dir/version" 2>/dev/null)" != "$caddy_want" ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  [ -n "$caddy_want" ] && [ "$caddy_want" != "(none)" ] || { $SUDO apt-get update -qq; caddy_want=$(apt-cache policy caddy | sed -n 's/^ *Candidate: //p'); }
+  echo "deps: unpacking caddy $caddy_want into $caddy_dir" >&2
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -qq "caddy=$caddy_want" >/dev/null 2>&1) || { $SUDO apt-get update -qq; (cd "$tmp" && apt-get download -qq "caddy=$caddy_want" >/dev/null); }
+  rm -rf "$caddy_dir" && mkdir -p "$caddy_dir"
+  dpkg-deb -x "$tmp"/caddy_*.deb "$caddy_dir"
+  echo "$caddy_want" >"$caddy_dir/version"
+  rm -rf "$tmp"
+fi

@@ -90,8 +90,14 @@ std::string check_certificate(X509* cert, const acme::Identifier& ident, const s
   record["sans"] = sans;
   const bool ip = ident.type == "ip";
   const std::string want = std::string(ip ? "ip" : "dns") + ":" + ident.value;
-  if (sans.size() != 1 || util::to_lower(sans[0].get<std::string>()) != util::to_lower(want))
+  // Tolerated on purpose: Caddy 2.6 (Debian 12's) names an address it validates as a dNSName of
+  // its text ("dns:127.0.0.1") where RFC 8738 §6 wants an iPAddress. The proof is the
+  // acmeIdentifier digest below, and that text is no name a DNS identifier could have.
+  if (ip && sans.size() == 1 && sans[0] == "dns:" + ident.value) {
+    record["tolerated"] = "the address is a dNSName, not an iPAddress (RFC 8738 §6)";
+  } else if (sans.size() != 1 || util::to_lower(sans[0].get<std::string>()) != util::to_lower(want)) {
     return "the certificate's subjectAltName must be exactly " + want + ", but it is " + (sans.empty() ? "absent" : sans.dump());
+  }
   ossl::Ptr<ASN1_OBJECT> oid(OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1));
   const int idx = X509_get_ext_by_OBJ(cert, oid.get(), -1);
   if (idx < 0) {
