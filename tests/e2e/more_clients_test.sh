@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # More real ACME clients against `pkictl serve`, each with its own JWS, CSR and polling habits:
-# dehydrated (bash + curl + openssl), acme-tiny (Python, RSA account) and the npm acme-client
-# library (Node.js, EC and RSA accounts). They answer http-01 from a webroot that a plain HTTP
+# dehydrated (bash + curl + openssl), acme-tiny (Python, RSA account), and the npm acme-client and
+# ACME.js (@root/acme) libraries (Node.js, EC and RSA accounts). They answer http-01 from a webroot that a plain HTTP
 # server publishes on the validation port; chains are judged by openssl.
 source "$(dirname "$0")/lib.sh"
 for tool in dehydrated acme-tiny node python3 pebble-challtestsrv; do command -v $tool >/dev/null || fail "$tool is needed (scripts/deps.sh installs it)"; done
 NODE_MODULES=${PKICTL_NODE_MODULES:-${XDG_CACHE_HOME:-$HOME/.cache}/pkictl-tests/node/node_modules}
-[ -f "$NODE_MODULES/acme-client/package.json" ] || fail "the npm acme-client is needed in $NODE_MODULES (scripts/deps.sh installs it from tests/e2e/node/package-lock.json)"
+[ -f "$NODE_MODULES/acme-client/package.json" ] && [ -f "$NODE_MODULES/@root/acme/package.json" ] || fail "the npm acme-client and @root/acme are needed in $NODE_MODULES (scripts/deps.sh installs them from tests/e2e/node/package-lock.json)"
 
 make_pki
 start_dns
@@ -65,6 +65,24 @@ for kt in ec rsa; do
   expect_grep '^account deactivated$' out
   awk 'n>=1{print} /END CERTIFICATE/{n++}' node-$kt.pem >node-$kt-chain.pem
   verify_chain node-$kt.pem node-$kt-chain.pem DNS:node-$kt.test.internal
+done
+
+# --- ACME.js (@root/acme, Greenlock's client), EC and RSA at once (it waits 5 s before it answers
+# challenges). The driver refuses every request off loopback: the library reports its maintainer
+# to api.rootprojects.org otherwise.
+for kt in ec rsa; do
+  env NODE_PATH="$NODE_MODULES" timeout 120 node "$HERE/node/root_acme.js" "$DIRECTORY" "$webroot" ra-$kt.test.internal $kt >ra-$kt.out 2>&1 &
+  eval "ra_$kt=$!"
+done
+for kt in ec rsa; do
+  pid_var=ra_$kt
+  wait "${!pid_var}" || { cat ra-$kt.out; fail "ACME.js ($kt) failed"; }
+  expect_grep '^account valid$' ra-$kt.out
+  expect_grep '^issued chain=1$' ra-$kt.out
+  expect_no_grep '^refused a request to (localhost|127\.)' ra-$kt.out
+  openssl x509 -in rootacme-$kt.pem -out ra-$kt-leaf.pem
+  awk 'n>=1{print} /END CERTIFICATE/{n++}' rootacme-$kt.pem >ra-$kt-chain.pem
+  verify_chain ra-$kt-leaf.pem ra-$kt-chain.pem DNS:alt-ra-$kt.test.internal
 done
 
 # Every client's revocation is in the store, and nothing the server logged is an error.
