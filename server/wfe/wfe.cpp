@@ -116,9 +116,11 @@ Response Wfe::handle(const Request& req) {
   }
   resp.headers.emplace_back("X-Request-Id", rid);
   if (!req.internal) {
-    resp.headers.emplace_back("Replay-Nonce", m_nonces.issue());
+    if (resp.replay_nonce) {
+      resp.headers.emplace_back("Replay-Nonce", m_nonces.issue());
+      metrics::registry().inc("pkictl_nonces_issued_total");
+    }
     resp.headers.emplace_back("Link", "<" + m_links.directory() + ">;rel=\"index\"");
-    metrics::registry().inc("pkictl_nonces_issued_total");
   }
   resp.headers.emplace_back("Cache-Control", "no-store");
   const auto ms_since = [](std::chrono::steady_clock::time_point t) {
@@ -289,6 +291,10 @@ Result<Response> Wfe::directory(const std::string& name) {
               {"keyChange", m_links.acme("/key-change")},
               {"renewalInfo", m_links.acme("/renewal-info")},
               {"meta", meta}});
+  // No Replay-Nonce on the directory, as Let's Encrypt: Ruby's acme-client up to 2.0.15 (Debian
+  // 12 ships 2.0.9; GitLab used it) crashes on one there, and every client takes its first nonce
+  // from newNonce, because Let's Encrypt's directory never had one.
+  r.replay_nonce = false;
   return r;
 }
 

@@ -30,6 +30,8 @@ struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  /** Carries a Replay-Nonce (RFC 8555 §6.5 asks it of POST responses; the directory has none). */
+  bool replay_nonce = true;
   /** A store ticket (Store::end_deferred) that must be on disk before this response is sent. */
   std::uint64_t durable_after = 0;
   /** A response that a moment's wait would make more useful: the answer to a challenge whose
