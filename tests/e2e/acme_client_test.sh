@@ -8,8 +8,7 @@ command -v pebble >/dev/null && command -v pebble-challtestsrv >/dev/null || fai
 make_pki
 start_dns
 ACME_PORT=$(free_port); HTTP01_PORT=$(free_port); TLS_PORT=$(free_port)
-write_config pkictl.toml
-echo "tlsalpn01_port = $TLS_PORT" >>pkictl.toml
+write_config pkictl.toml  # with tlsalpn01_port = TLS_PORT
 echo "retries = 0" >>pkictl.toml   # a failed validation is final at once (the answer below says so)
 start_server pkictl.toml
 export PKICTL_PASSPHRASE='client passphrase'

@@ -14,8 +14,7 @@ CADDY=${PKICTL_CADDY:-$CADDY_DIR/usr/bin/caddy}
 make_pki
 start_dns
 ACME_PORT=$(free_port); HTTP01_PORT=$(free_port); TLS_PORT=$(free_port)
-write_config pkictl.toml
-sed -i "/^http01_port/a tlsalpn01_port = $TLS_PORT" pkictl.toml
+write_config pkictl.toml  # with tlsalpn01_port = TLS_PORT
 start_server pkictl.toml
 
 issuer() {  # a site's ACME issuer: pkictl, with one challenge type switched off (or none)

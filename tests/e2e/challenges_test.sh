@@ -10,7 +10,6 @@ start_dns
 ACME_PORT=$(free_port); HTTP01_PORT=$(free_port); TLS_PORT=$(free_port)
 write_config pkictl.toml
 cat >>pkictl.toml <<TOML
-tlsalpn01_port = $TLS_PORT
 retries = 1
 retry_backoff = "1s"
 issuer_domain_names = ["ca.test.internal"]

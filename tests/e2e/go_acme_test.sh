@@ -16,8 +16,7 @@ expect_rc 0 go build -o "$WORK/xacme" "$HERE/go/xacme.go"
 make_pki
 start_dns
 ACME_PORT=$(free_port); HTTP01_PORT=$(free_port); TLS_PORT=$(free_port)
-write_config pkictl.toml
-sed -i "/^http01_port/a tlsalpn01_port = $TLS_PORT" pkictl.toml
+write_config pkictl.toml  # with tlsalpn01_port = TLS_PORT
 start_server pkictl.toml
 
 for kt in ec rsa; do

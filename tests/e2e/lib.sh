@@ -63,7 +63,8 @@ dns_set_txt() { dns_post set-txt "{\"host\":\"$1.\",\"value\":\"$2\"}"; }
 dns_clear_txt() { dns_post clear-txt "{\"host\":\"$1.\"}"; }
 dns_set_cname() { dns_post set-cname "{\"host\":\"$1.\",\"target\":\"$2.\"}"; }
 dns_add_a() { dns_post add-a "{\"host\":\"$1.\",\"addresses\":[\"$2\"]}"; }
-# write_config FILE: a server configuration for the test PKI. Uses ACME_PORT, HTTP01_PORT, DNS_PORT.
+# write_config FILE: a server configuration for the test PKI. Uses ACME_PORT, HTTP01_PORT, DNS_PORT,
+# and TLS_PORT (as tlsalpn01_port) when it is set.
 write_config() {
   cat >"$1" <<TOML
 data_dir = "data"
@@ -82,6 +83,7 @@ max_lifetime = "30d"
 allowed_identifiers = ["*.test.internal", "ip:127.0.0.0/8", "ip:::1/128"]
 [validation]
 http01_port = $HTTP01_PORT
+${TLS_PORT:+tlsalpn01_port = $TLS_PORT}
 resolvers = ["127.0.0.1:$DNS_PORT"]
 allow_private = ["127.0.0.0/8", "::1/128"]
 timeout = "5s"
