@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
 # More real ACME clients against `pkictl serve`, each with its own JWS, CSR and polling habits:
 # dehydrated (bash + curl + openssl), acme-tiny (Python, RSA account), the npm acme-client and
-# ACME.js (@root/acme) libraries (Node.js) and the Ruby acme-client gem (EC and RSA accounts each),
-# and ejabberd's p1_acme (Erlang). They answer http-01 from a webroot that a plain HTTP
+# ACME.js (@root/acme) libraries (Node.js) and the Ruby acme-client gem (EC and RSA accounts each). They answer http-01 from a webroot that a plain HTTP
 # server publishes on the validation port; chains are judged by openssl.
 source "$(dirname "$0")/lib.sh"
-for tool in dehydrated acme-tiny node ruby escript python3 pebble-challtestsrv; do command -v $tool >/dev/null || fail "$tool is needed (scripts/deps.sh installs it)"; done
+for tool in dehydrated acme-tiny node ruby python3 pebble-challtestsrv; do command -v $tool >/dev/null || fail "$tool is needed (scripts/deps.sh installs it)"; done
 ruby -e 'require "acme-client"' 2>/dev/null || fail "the Ruby acme-client gem is needed (scripts/deps.sh installs ruby-acme-client)"
-erl -noshell -eval 'halt(case code:which(p1_acme) of non_existing -> 1; _ -> 0 end).' || fail "ejabberd's p1_acme is needed (scripts/deps.sh installs erlang-p1-acme)"
 NODE_MODULES=${PKICTL_NODE_MODULES:-${XDG_CACHE_HOME:-$HOME/.cache}/pkictl-tests/node/node_modules}
 [ -f "$NODE_MODULES/acme-client/package.json" ] && [ -f "$NODE_MODULES/@root/acme/package.json" ] || fail "the npm acme-client and @root/acme are needed in $NODE_MODULES (scripts/deps.sh installs them from tests/e2e/node/package-lock.json)"
 
@@ -101,15 +99,7 @@ for kt in ec rsa; do
   verify_chain rb-$kt-leaf.pem rb-$kt-chain.pem DNS:alt-rb-$kt.test.internal
 done
 
-# --- ejabberd's ACME client (Debian's erlang-p1-acme): EC account, http-01, revocation by the
-# certificate's key.
-expect_rc 0 timeout 120 escript "$HERE/erlang/p1_acme.escript" "$DIRECTORY" "$webroot" p1.test.internal
-for line in 'challenges 2' 'issued chain=2' 'revoked'; do expect_grep "^$line\$" out; done
-openssl x509 -in p1-acme.pem -out p1-leaf.pem
-awk 'n>=1{print} /END CERTIFICATE/{n++}' p1-acme.pem >p1-chain.pem
-verify_chain p1-leaf.pem p1-chain.pem DNS:alt-p1.test.internal
-
 # Every client's revocation is in the store, and nothing the server logged is an error.
-[ "$(sqlite3 data/pkictl.db "SELECT COUNT(*) FROM certificates WHERE revoked_at IS NOT NULL")" -eq 6 ] || fail "expected 6 revoked certificates"; ok
+[ "$(sqlite3 data/pkictl.db "SELECT COUNT(*) FROM certificates WHERE revoked_at IS NOT NULL")" -eq 5 ] || fail "expected 5 revoked certificates"; ok
 expect_no_grep '"level":"error"' "$WORK/serve.log"
 finish
