@@ -11,12 +11,6 @@ write_config pkictl.toml
 start_server pkictl.toml
 export LEGO_CA_CERTIFICATES=$WORK/root/root.crt REQUESTS_CA_BUNDLE=$WORK/root/root.crt
 
-lego_run() { timeout 120 lego --server "$DIRECTORY" --accept-tos --email ops@test.internal --http --http.port "127.0.0.1:$HTTP01_PORT" --path lego "$@"; }
-certbot_run() {
-  timeout 120 certbot "$@" --server "$DIRECTORY" --config-dir cb/config --work-dir cb/work --logs-dir cb/logs -n \
-    --agree-tos -m ops@test.internal --no-eff-email
-}
-
 # --- lego, EC account key (its default), EC and RSA certificate keys.
 expect_rc 0 lego_run --domains web.test.internal run
 verify_chain lego/certificates/web.test.internal.crt lego/certificates/web.test.internal.issuer.crt DNS:web.test.internal

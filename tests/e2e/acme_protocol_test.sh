@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# RFC 8555 error paths and idempotency, driven by josepy/acme (Debian's python3-acme) against pkictl serve.
+# RFC 8555 error paths and idempotency, driven by josepy/acme (Debian's python3-acme) against pkictl
+# serve; then lego and certbot choose the alternate chain through a cross-signed issuing CA.
 source "$(dirname "$0")/lib.sh"
+command -v lego >/dev/null && command -v certbot >/dev/null || fail "lego and certbot are needed (scripts/deps.sh installs them)"
 make_pki
 start_dns
 ACME_PORT=$(free_port); HTTP01_PORT=$(free_port)
@@ -24,6 +26,18 @@ awk -v s="$secs" 'BEGIN { exit !(s < 5) }' || fail "Expect: 100-continue: the bo
 ok
 timeout 300 /usr/bin/python3 "$HERE/acme_protocol.py" "$DIRECTORY" "$WORK/root/root.crt" "$HTTP01_PORT" "$WORK/data/pkictl.db" || fail "protocol checks failed (server log: $WORK/serve.log)"
 ok
+# lego and certbot pick the alternate chain by the name of the root it leads to.
+export LEGO_CA_CERTIFICATES=$WORK/root/root.crt REQUESTS_CA_BUNDLE=$WORK/root/root.crt
+expect_rc 0 lego_run --domains lego-cross.test.internal run --preferred-chain "E2E Cross Root"
+expect_rc 0 certbot_run certonly --standalone --http-01-port "$HTTP01_PORT" --http-01-address 127.0.0.1 -d cb-cross.test.internal \
+  --preferred-chain "E2E Cross Root"
+for pair in "lego/certificates/lego-cross.test.internal.crt lego/certificates/lego-cross.test.internal.issuer.crt" \
+  "cb/config/live/cb-cross.test.internal/cert.pem cb/config/live/cb-cross.test.internal/chain.pem"; do
+  set -- $pair
+  openssl x509 -in "$2" -noout -issuer | grep -q 'CN *= *E2E Cross Root' || fail "$2 is not the chain to the cross root"
+  openssl verify -CAfile cross-root/root.crt -untrusted "$2" "$1" >/dev/null || fail "$1 does not verify through the cross root"
+  ok
+done
 # The request log line is written as the answer goes out: the slow challenge's line counts the
 # second it was held ("ms"), apart from the handler's own time ("handler_ms").
 /usr/bin/python3 - "$WORK/serve.log" <<'PY' || fail "no request line shows the held challenge answer's wait"
