@@ -32,15 +32,16 @@ if ! cmp -s "$root/tests/e2e/node/package-lock.json" "$node_dir/package-lock.jso
 fi
 
 # Caddy for tests/e2e/caddy_test.sh: Debian's package unpacked, not installed (installing it starts
-# a caddy service on port 80). Fetched again only when the candidate version changes.
+# a caddy service on port 80). Unpacked again only when the archive has another version.
 caddy_dir=${XDG_CACHE_HOME:-$HOME/.cache}/pkictl-tests/caddy
-caddy_want=$(apt-cache policy caddy 2>/dev/null | sed -n 's/^ *Candidate: //p')
-if [ -z "$caddy_want" ] || [ "$caddy_want" = "(none)" ] || [ "$(cat "$caddy_dir/version" 2>/dev/null)" != "$caddy_want" ]; then
+caddy_candidate() { apt-cache policy caddy 2>/dev/null | sed -n 's/^ *Candidate: //p' | grep -v '^(none)$' || true; }
+caddy_want=$(caddy_candidate)
+if [ ! -x "$caddy_dir/usr/bin/caddy" ] || { [ -n "$caddy_want" ] && [ "$caddy_want" != "$(cat "$caddy_dir/version" 2>/dev/null)" ]; }; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  [ -n "$caddy_want" ] && [ "$caddy_want" != "(none)" ] || { $SUDO apt-get update -qq; caddy_want=$(apt-cache policy caddy | sed -n 's/^ *Candidate: //p'); }
+  [ -n "$caddy_want" ] || { $SUDO apt-get update -qq; caddy_want=$(caddy_candidate); }
   echo "deps: unpacking caddy $caddy_want into $caddy_dir" >&2
   tmp=$(mktemp -d)
-  (cd "$tmp" && apt-get download -qq "caddy=$caddy_want" >/dev/null 2>&1) || { $SUDO apt-get update -qq; (cd "$tmp" && apt-get download -qq "caddy=$caddy_want" >/dev/null); }
+  (cd "$tmp" && apt-get -o APT::Sandbox::User=root download -qq "caddy=$caddy_want" >/dev/null)  # no _apt sandbox: it cannot write to $tmp
   rm -rf "$caddy_dir" && mkdir -p "$caddy_dir"
   dpkg-deb -x "$tmp"/caddy_*.deb "$caddy_dir"
   echo "$caddy_want" >"$caddy_dir/version"

@@ -89,8 +89,6 @@ allow_private = ["127.0.0.0/8", "::1/128"]
 timeout = "5s"
 TOML
 }
-# acme ARGS…: pkictl's own ACME client against the test server, state in ACME_STATE (default
-# "st"), bounded by ACME_TIMEOUT seconds (default 60).
 # lego and certbot against the test server, answering http-01 on HTTP01_PORT themselves (trust
 # the dev root through LEGO_CA_CERTIFICATES and REQUESTS_CA_BUNDLE).
 lego_run() { timeout 120 lego --server "$DIRECTORY" --accept-tos --email ops@test.internal --http --http.port "127.0.0.1:$HTTP01_PORT" --path lego "$@"; }
@@ -98,6 +96,8 @@ certbot_run() {
   timeout 120 certbot "$@" --server "$DIRECTORY" --config-dir cb/config --work-dir cb/work --logs-dir cb/logs -n \
     --agree-tos -m ops@test.internal --no-eff-email
 }
+# acme ARGS…: pkictl's own ACME client against the test server, state in ACME_STATE (default
+# "st"), bounded by ACME_TIMEOUT seconds (default 60).
 acme() { timeout "${ACME_TIMEOUT:-60}" "$PKICTL" acme --state "${ACME_STATE:-st}" --ca-bundle root/root.crt "$@"; }
 
 # add_metrics_listener CONFIG: a /metrics listener on a fresh port (METRICS_PORT).

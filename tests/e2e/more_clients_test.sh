@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # More real ACME clients against `pkictl serve`, each with its own JWS, CSR and polling habits:
 # dehydrated (bash + curl + openssl), acme-tiny (Python, RSA account), the npm acme-client and
-# ACME.js (@root/acme) libraries (Node.js) and the Ruby acme-client gem (EC and RSA accounts each). They answer http-01 from a webroot that a plain HTTP
-# server publishes on the validation port; chains are judged by openssl.
+# ACME.js (@root/acme) libraries (Node.js) and the Ruby acme-client gem (EC and RSA accounts each).
+# They answer http-01 from a webroot that a plain HTTP server publishes on the validation port;
+# chains are judged by openssl.
 source "$(dirname "$0")/lib.sh"
 for tool in dehydrated acme-tiny node ruby python3 pebble-challtestsrv; do command -v $tool >/dev/null || fail "$tool is needed (scripts/deps.sh installs it)"; done
 ruby -e 'require "acme-client"' 2>/dev/null || fail "the Ruby acme-client gem is needed (scripts/deps.sh installs ruby-acme-client)"
