@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# External Account Binding: with externalAccountRequired, certbot, lego and pkictl's own client
-# register only with a key from `pkictl eab create`; single-use, revoked, wrong-MAC and unknown keys
-# are refused with the reason; accounts keep the key's binding; the database holds no usable HMAC key.
+# External Account Binding: with externalAccountRequired, certbot, lego, Go's x/crypto/acme and
+# pkictl's own client register only with a key from `pkictl eab create`; single-use, revoked,
+# wrong-MAC and unknown keys are refused with the reason; accounts keep the key's binding; the
+# database holds no usable HMAC key.
 source "$(dirname "$0")/lib.sh"
 make_pki
 start_dns
@@ -20,10 +21,6 @@ expect_rc 0 eab create --binding platform --expires 1d --json; cp "$WORK/out" k2
 expect_rc 0 eab create --binding lab --json; cp "$WORK/out" k3.json
 K1=$(field k1.json kid); H1=$(field k1.json hmac_key); K2=$(field k2.json kid); H2=$(field k2.json hmac_key); K3=$(field k3.json kid); H3=$(field k3.json hmac_key)
 
-certbot_run() {
-  timeout 120 certbot "$@" --server "$DIRECTORY" --config-dir cb/config --work-dir cb/work --logs-dir cb/logs -n \
-    --agree-tos -m ops@test.internal --no-eff-email
-}
 # Without EAB: certbot reads the directory and stops; the server itself refuses with the RFC type.
 expect_rc 1 certbot_run register
 expect_grep 'requires external account binding' "$WORK/err"
@@ -34,7 +31,6 @@ expect_rc 0 certbot_run certonly --standalone --http-01-port "$HTTP01_PORT" --ht
   --eab-kid "$K1" --eab-hmac-key="$H1"
 verify_chain cb/config/live/eab.test.internal/cert.pem cb/config/live/eab.test.internal/chain.pem DNS:eab.test.internal
 # lego with the multi-use key, twice (two accounts); then the spent single-use key is refused.
-lego_run() { timeout 120 lego --server "$DIRECTORY" --accept-tos --email ops@test.internal --http --http.port "127.0.0.1:$HTTP01_PORT" "$@"; }
 expect_rc 0 lego_run --path lego1 --eab --kid "$K2" --hmac="$H2" --domains lego1.test.internal run
 expect_rc 0 lego_run --path lego2 --eab --kid "$K2" --hmac="$H2" --domains lego2.test.internal run
 expect_rc 1 lego_run --path lego3 --eab --kid "$K1" --hmac="$H1" --domains lego3.test.internal run
@@ -49,6 +45,13 @@ expect_rc 0 eab create --binding lab --expires 1s --json; cp "$WORK/out" k4.json
 sleep 2
 expect_rc 1 lego_run --path lego6 --eab --kid "$(field k4.json kid)" --hmac="$(field k4.json hmac_key)" --domains lego6.test.internal run
 expect_grep 'expired' "$WORK/err"
+# Go's x/crypto/acme (cert-manager's EAB path): refused without a binding, registered with one.
+build_xacme
+expect_rc 0 timeout 60 "$WORK/xacme" eab "$DIRECTORY" root/root.crt "$K2" "$H2"
+for line in 'directory externalAccountRequired=true' 'without a binding: urn:ietf:params:acme:error:externalAccountRequired' \
+  'with the binding: account status=valid'; do
+  expect_grep "^$line\$" out
+done
 # pkictl's own client, then revocation of that key stops further accounts.
 printf '%s\n' "$H3" >h3.txt
 expect_rc 0 timeout 60 "$PKICTL" acme --state st --ca-bundle root/root.crt register --directory "$DIRECTORY" --eab-kid "$K3" --eab-hmac-key-file h3.txt
@@ -64,11 +67,11 @@ expect_rc 0 eab list --json
 import json, sys
 keys = {k["kid"]: k for k in json.load(open(sys.argv[1]))}
 assert keys[sys.argv[2]]["state"] == "spent" and keys[sys.argv[2]]["uses"] == 1, keys
-assert keys[sys.argv[3]]["state"] == "usable" and keys[sys.argv[3]]["uses"] == 2, keys
+assert keys[sys.argv[3]]["state"] == "usable" and keys[sys.argv[3]]["uses"] == 3, keys
 assert keys[sys.argv[4]]["state"] == "revoked", keys
 PY
 ok
-[ "$(sqlite3 data/pkictl.db "SELECT group_concat(binding, ',') FROM (SELECT binding FROM accounts ORDER BY binding)")" = "lab,payments,platform,platform" ] \
+[ "$(sqlite3 data/pkictl.db "SELECT group_concat(binding, ',') FROM (SELECT binding FROM accounts ORDER BY binding)")" = "lab,payments,platform,platform,platform" ] \
   || fail "accounts are not bound to their keys' bindings"; ok
 /usr/bin/python3 - data/pkictl.db "$H1" "$H2" "$H3" <<'PY' || fail "an HMAC key is stored in the clear"
 import base64, sqlite3, sys

@@ -6,12 +6,7 @@
 # deactivation, with EC and RSA accounts; and autocert, serving HTTPS with a certificate it obtains
 # on the first handshake. tests/e2e/go/xacme.go is the driver.
 source "$(dirname "$0")/lib.sh"
-command -v go >/dev/null || fail "go is needed (scripts/deps.sh installs golang-go)"
-GOSRC=/usr/share/gocode
-[ -f "$GOSRC/src/golang.org/x/crypto/acme/acme.go" ] || fail "golang.org/x/crypto/acme is needed in $GOSRC (scripts/deps.sh installs golang-golang-x-crypto-dev)"
-# Debian's packaged sources, no module download: GOPATH mode. The build cache outlives the test.
-export GO111MODULE=off GOPATH=$GOSRC GOFLAGS= GOCACHE=${XDG_CACHE_HOME:-$HOME/.cache}/pkictl-tests/go-build
-expect_rc 0 go build -o "$WORK/xacme" "$HERE/go/xacme.go"
+build_xacme
 
 make_pki
 start_dns

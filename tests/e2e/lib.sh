@@ -90,11 +90,24 @@ timeout = "5s"
 TOML
 }
 # lego and certbot against the test server, answering http-01 on HTTP01_PORT themselves (trust
-# the dev root through LEGO_CA_CERTIFICATES and REQUESTS_CA_BUNDLE).
-lego_run() { timeout 120 lego --server "$DIRECTORY" --accept-tos --email ops@test.internal --http --http.port "127.0.0.1:$HTTP01_PORT" --path lego "$@"; }
+# the dev root through LEGO_CA_CERTIFICATES and REQUESTS_CA_BUNDLE); lego keeps its state in
+# "lego", or in DIR when the first arguments are --path DIR.
+lego_run() {
+  local path=lego
+  if [ "${1:-}" = --path ]; then path=$2; shift 2; fi
+  timeout 120 lego --server "$DIRECTORY" --accept-tos --email ops@test.internal --http --http.port "127.0.0.1:$HTTP01_PORT" --path "$path" "$@"
+}
 certbot_run() {
   timeout 120 certbot "$@" --server "$DIRECTORY" --config-dir cb/config --work-dir cb/work --logs-dir cb/logs -n \
     --agree-tos -m ops@test.internal --no-eff-email
+}
+# build_xacme: the Go x/crypto/acme driver (tests/e2e/go/xacme.go) as $WORK/xacme, from Debian's
+# packaged sources in GOPATH mode (no module download); the build cache outlives the test.
+build_xacme() {
+  command -v go >/dev/null || fail "go is needed (scripts/deps.sh installs golang-go)"
+  local gosrc=/usr/share/gocode
+  [ -f "$gosrc/src/golang.org/x/crypto/acme/acme.go" ] || fail "golang.org/x/crypto/acme is needed in $gosrc (scripts/deps.sh installs golang-golang-x-crypto-dev)"
+  GO111MODULE=off GOPATH=$gosrc GOFLAGS= GOCACHE=${XDG_CACHE_HOME:-$HOME/.cache}/pkictl-tests/go-build expect_rc 0 go build -o "$WORK/xacme" "$E2E_LIB/go/xacme.go"
 }
 # acme ARGS…: pkictl's own ACME client against the test server, state in ACME_STATE (default
 # "st"), bounded by ACME_TIMEOUT seconds (default 60).

@@ -9,9 +9,13 @@
 //
 //	xacme DIRECTORY ROOT_PEM HTTP01_ADDR TLSALPN01_ADDR NAME_PREFIX ec|rsa OUT_DIR
 //	xacme autocert DIRECTORY ROOT_PEM TLSALPN01_ADDR NAME OUT_DIR
+//	xacme eab DIRECTORY ROOT_PEM KID HMAC_KEY
 //
 // The second form is a Go HTTPS server on TLSALPN01_ADDR whose certificate autocert obtains on the
 // first handshake for NAME (answering tls-alpn-01 on that listener), and a client that connects.
+// The third registers against a server that requires External Account Binding, as cert-manager
+// does with an EAB secret: first without a binding (refused), then with the key KID and its
+// base64url HMAC_KEY.
 package main
 
 import (
@@ -24,6 +28,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -155,7 +160,29 @@ func serveWithAutocert(directory, rootPEM, addr, name, outDir string) {
 	writePEM(filepath.Join(outDir, "autocert.pem"), "CERTIFICATE", chain...)
 }
 
+func registerWithEAB(directory, rootPEM, kid, hmacB64 string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	hmacKey, err := base64.RawURLEncoding.DecodeString(hmacB64)
+	must(err, "decoding the HMAC key")
+	hc := acmeHTTP(rootPool(rootPEM))
+	cl := &acme.Client{Key: newKey("ec"), DirectoryURL: directory, HTTPClient: hc, UserAgent: "pkictl-e2e-xacme"}
+	dir, err := cl.Discover(ctx)
+	must(err, "reading the directory")
+	fmt.Printf("directory externalAccountRequired=%v\n", dir.ExternalAccountRequired)
+	_, err = cl.Register(ctx, &acme.Account{Contact: []string{"mailto:ops@test.internal"}}, acme.AcceptTOS)
+	fmt.Printf("without a binding: %s\n", problem(err))
+	acct, err := cl.Register(ctx, &acme.Account{Contact: []string{"mailto:ops@test.internal"},
+		ExternalAccountBinding: &acme.ExternalAccountBinding{KID: kid, Key: hmacKey}}, acme.AcceptTOS)
+	must(err, "registering with the binding")
+	fmt.Printf("with the binding: account status=%s\n", acct.Status)
+}
+
 func main() {
+	if len(os.Args) == 6 && os.Args[1] == "eab" {
+		registerWithEAB(os.Args[2], os.Args[3], os.Args[4], os.Args[5])
+		return
+	}
 	if len(os.Args) == 7 && os.Args[1] == "autocert" {
 		serveWithAutocert(os.Args[2], os.Args[3], os.Args[4], os.Args[5], os.Args[6])
 		return
