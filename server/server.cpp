@@ -14,6 +14,7 @@
 #include "core/ra/registration_authority.hpp"
 #include "core/store/store.hpp"
 #include "core/util/atomic_file.hpp"
+#include "core/util/text.hpp"
 #include "core/x509/name.hpp"
 #include "server/http/http_server.hpp"
 #include "server/nonce/nonce_service.hpp"
@@ -255,6 +256,28 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
                                     {"profiles", (*next_policy)->profiles().size()},
                                     {"note", "listen addresses, the CA and [validation] take effect at the next restart"}});
     ra.set_policy(std::move(*next_policy));
+  };
+  // Backpressure (server.overload_lag): the I/O threads' lag decides whether new work is refused.
+  LoadShedder shedder(cfg.server.overload_lag);
+  wfe.shed_with(&shedder);
+  opts.on_loop_lag = [&](std::chrono::steady_clock::duration late) {
+    const double lag_ms = std::chrono::duration<double, std::milli>(late).count();
+    metrics::registry().set("pkictl_http_loop_lag_seconds", {}, lag_ms / 1000);
+    const auto change = shedder.observe(late);
+    if (change == LoadShedder::Change::None) return;
+    audit::Event ev;
+    ev.actor = "server";
+    ev.details = {{"lag_ms", lag_ms}, {"overload_lag", util::format_duration(shedder.threshold())}};
+    if (change == LoadShedder::Change::Started) {
+      logger.warn("overloaded: new orders and accounts are refused (rateLimited, Retry-After) until the I/O threads catch up",
+                  {{"lag_ms", lag_ms}, {"overload_lag", util::format_duration(shedder.threshold())}});
+      ev.type = "server.shedding_started";
+      ev.decision = "deny";
+    } else {
+      logger.info("caught up: new orders and accounts are accepted again", {{"lag_ms", lag_ms}});
+      ev.type = "server.shedding_ended";
+    }
+    audit::record(*store, ev, logger);
   };
   opts.on_listening = [&](const std::vector<std::string>& bound) {
     logger.info("listening", {{"addresses", bound}, {"directory", wfe.links().directory()}, {"tls", !cfg.server.plain_http},

@@ -48,7 +48,7 @@ Result<ServerConfig> load_server_config(const fs::path& path) {
   Result<void> status;
   if (const auto* s = l.section(root, "server", status)) {
     PKI_TRY(l.known_keys(*s, "server.", {"listen", "external_url", "plain_http", "tls_cert", "tls_key", "tls_hostnames", "threads", "workers",
-                                              "metrics_listen", "max_connections"}));
+                                              "metrics_listen", "max_connections", "overload_lag"}));
     PKI_TRY(l.get(*s, "server.", "listen", c.server.listen));
     PKI_TRY(l.get(*s, "server.", "external_url", c.server.external_url));
     PKI_TRY(l.get(*s, "server.", "plain_http", c.server.plain_http));
@@ -59,6 +59,7 @@ Result<ServerConfig> load_server_config(const fs::path& path) {
     PKI_TRY(l.get(*s, "server.", "workers", c.server.workers));
     PKI_TRY(l.get(*s, "server.", "metrics_listen", c.server.metrics_listen));
     PKI_TRY(l.get(*s, "server.", "max_connections", c.server.max_connections));
+    PKI_TRY(l.get(*s, "server.", "overload_lag", c.server.overload_lag));
     if (c.server.max_connections < 0)
       return fail(l.error(s->get("max_connections"), "server.max_connections", "must be 0 (automatic) or a positive number of connections"));
     for (const auto& hp : c.server.metrics_listen) PKI_TRY(check_host_port(hp, abs.string() + ": server.metrics_listen"));

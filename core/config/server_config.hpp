@@ -20,6 +20,7 @@ struct ServerSection {
   int threads = 0;                 // I/O threads; 0 = number of cores
   int workers = 0;                 // handler thread pool; 0 = handlers run on the I/O threads
   int max_connections = 0;         // open client connections at most; 0 = automatic (see pkictl.toml(5))
+  Seconds overload_lag{1};         // I/O threads this far behind: new orders/accounts refused; 0 = never
 };
 
 struct CaSection {

@@ -28,6 +28,7 @@ using asio::use_awaitable;
 
 constexpr auto read_timeout = std::chrono::seconds(30);
 constexpr auto handshake_timeout = std::chrono::seconds(10);
+constexpr auto lag_probe_interval = std::chrono::milliseconds(100);
 
 /** Runs `f` on the worker pool and resumes the awaiting coroutine on its own executor.
  * Not a coroutine itself, and `f` travels as an initiation argument: GCC 12 mishandles
@@ -389,6 +390,20 @@ Result<void> run(const HttpOptions& opts, Handler handler) {
   };
   schedule_renewal();
 
+  // Event-loop lag: a timer due every lag_probe_interval reports how late it ran, which is how
+  // long every ready handler waits for an I/O thread (requests queued behind busy handlers).
+  asio::steady_timer lag_timer(ioc);
+  std::function<void()> probe_lag = [&] {
+    const auto due = std::chrono::steady_clock::now() + lag_probe_interval;
+    lag_timer.expires_at(due);
+    lag_timer.async_wait([&, due](boost::system::error_code ec) {
+      if (ec) return;
+      opts.on_loop_lag(std::chrono::steady_clock::now() - due);
+      probe_lag();
+    });
+  };
+  if (opts.on_loop_lag) probe_lag();
+
   asio::signal_set hangup(ioc, SIGHUP);
   std::function<void()> await_hangup = [&] {
     hangup.async_wait([&](boost::system::error_code ec, int) {
@@ -420,6 +435,7 @@ Result<void> run(const HttpOptions& opts, Handler handler) {
       acc->close(ignored);
     }
     renew_timer.cancel();
+    lag_timer.cancel();
     hangup.cancel();
     drain();
   });

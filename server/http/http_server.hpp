@@ -1,6 +1,7 @@
 #pragma once
 // The HTTP(S) transport: Beast sessions that move bytes and call one handler. Beast and Asio
 // appear only in http_server.cpp; this header is cheap to include.
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -38,6 +39,9 @@ struct HttpOptions {
   /** Calls done(ok) once Response::durable_after is on disk (from any thread); not ok answers
    * 500 instead of the response. Unset: durable_after is ignored. */
   std::function<void(std::uint64_t ticket, std::function<void(bool ok)> done)> await_durable;
+  /** Called every lag_probe_interval (on an I/O thread) with how late the probe ran: the time a
+   * handler posted now would wait for an I/O thread. Unset: no probe. */
+  std::function<void(std::chrono::steady_clock::duration late)> on_loop_lag;
   /** Called once listening, with the bound "host:port" strings. */
   std::function<void(const std::vector<std::string>&)> on_listening;
 };

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <set>
 
 #include "core/acme/jwk.hpp"
@@ -60,6 +61,12 @@ bool prefers_der(const Request& req) {
     match("application/pkix-cert", der);
   }
   return der.specificity >= 0 && der.q > 0 && der.q > (pem.specificity >= 0 ? pem.q : 0);
+}
+
+/** 5-15 s, at random: clients refused together do not all come back together. */
+Seconds spread_retry_after() {
+  thread_local std::minstd_rand rng{std::random_device{}()};
+  return Seconds(std::uniform_int_distribution<int>(5, 15)(rng));
 }
 
 /** "/acme/order/ID/finalize" → {"order", "ID", "finalize"} */
@@ -250,6 +257,14 @@ Result<Response> Wfe::dispatch(const Request& req, json& logline) {
   if (req.method != "POST") return fail(ErrorKind::Malformed, "method " + req.method + " is not allowed");
   const bool is_new_account = res == "new-account" && seg.size() == 2;
   const bool is_revoke = res == "revoke-cert" && seg.size() == 2;
+  if ((is_new_account || (res == "new-order" && seg.size() == 2)) && m_shedder && m_shedder->shedding()) {
+    // Before the signature is checked: the cheapest answer, and the client's nonce stays unused.
+    metrics::registry().inc("pkictl_overload_refusals_total", {{"resource", res}});
+    return fail(Error{ErrorKind::RateLimited,
+                      "the server is overloaded (its I/O threads are more than " + util::format_duration(m_shedder->threshold()) +
+                          " behind), so it refuses new orders and accounts for now; retry after Retry-After seconds (orders under way are still served)",
+                      {}, {}, spread_retry_after()});
+  }
   PKI_TRY_ASSIGN(auto auth, authenticate(req, is_new_account || is_revoke, !is_new_account));
   if (auth.account) logline["account"] = auth.account->id;
   if (is_new_account) return new_account(auth, named);

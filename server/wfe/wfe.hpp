@@ -14,6 +14,7 @@
 #include "core/ra/registration_authority.hpp"
 #include "core/ra/revocation.hpp"
 #include "server/nonce/nonce_service.hpp"
+#include "server/wfe/load_shedder.hpp"
 
 namespace pkictl::server {
 
@@ -88,6 +89,8 @@ class Wfe final {
   /** Handles one request; never throws (a bug becomes a 500 serverInternal problem). */
   Response handle(const Request& req);
   const Links& links() const { return m_links; }
+  /** While `shedder` sheds, new orders and new accounts are refused (rateLimited, Retry-After). */
+  void shed_with(const LoadShedder* shedder) { m_shedder = shedder; }
   /** What the server publishes besides ACME: roots (/roots.pem), its CRL (/crl/SKI.crl). */
   void publish(std::vector<x509::Certificate> roots, ra::CrlPublisher* crl) {
     m_roots = std::move(roots);
@@ -133,6 +136,7 @@ class Wfe final {
   log::Logger& m_log;
   std::vector<x509::Certificate> m_roots;
   ra::CrlPublisher* m_crl = nullptr;
+  const LoadShedder* m_shedder = nullptr;
 };
 
 }  // namespace pkictl::server

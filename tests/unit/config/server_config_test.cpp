@@ -42,6 +42,7 @@ TEST(ServerConfig, RejectsUnknownKeysAndBadValuesWithFileAndLine) {
            {"fail/bad-challenge", base + "[validation]\nchallenge_types = [\"http-02\"]\n", "unknown type \"http-02\""},
            {"fail/retries", base + "[validation]\nretries = 99\n", "validation.retries must be 0-10"},
            {"fail/max-connections", base + "[server]\nmax_connections = -5\n", ":5: server.max_connections: must be 0 (automatic) or a positive"},
+           {"fail/overload-lag", base + "[server]\noverload_lag = \"soon\"\n", ":5: server.overload_lag: bad duration 'soon'"},
            {"fail/no-ca", "[server]\nlisten = [\"127.0.0.1:1\"]\n", "[ca] cert and key are required"},
            {"fail/syntax", "[ca\n", ":1:"}}) {
     SCOPED_TRACE(c.name);
