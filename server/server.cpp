@@ -277,7 +277,11 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
       logger.info("caught up: new orders and accounts are accepted again", {{"lag_ms", lag_ms}});
       ev.type = "server.shedding_ended";
     }
+    // Committed here, made durable by the next sync: an I/O thread must not wait for the disk
+    // (which may be what stalls).
+    store->begin_deferred();
     audit::record(*store, ev, logger);
+    store->end_deferred();
   };
   opts.on_listening = [&](const std::vector<std::string>& bound) {
     logger.info("listening", {{"addresses", bound}, {"directory", wfe.links().directory()}, {"tls", !cfg.server.plain_http},
