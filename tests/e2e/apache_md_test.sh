@@ -74,16 +74,13 @@ expect_no_grep 'md:error' $log
 
 # A graceful restart activates the certificates; Apache serves each with its chain.
 expect_rc 0 httpd graceful
-nth_cert() { awk -v want="$1" '/^-----BEGIN CERTIFICATE-----$/{n++; on=1} on && n==want; /^-----END CERTIFICATE-----$/{on=0}' "$2"; }
 served() { echo | openssl s_client -connect "127.0.0.1:$TLS_PORT" -servername "$1" -CAfile root/root.crt -verify_return_error -showcerts 2>/dev/null; }
 for name in alpn-md.test.internal http-md.test.internal; do
   for ((i = 0; i < 50; i++)); do served $name | grep -q "subject=CN = $name" && break; sleep 0.1; done
   served $name >tls-$name.txt || fail "Apache's TLS for $name does not verify against the dev root"
-  nth_cert 1 tls-$name.txt >leaf-$name.pem
-  nth_cert 2 tls-$name.txt >chain-$name.pem
-  verify_chain leaf-$name.pem chain-$name.pem "DNS:$name"
+  verify_fullchain tls-$name.txt "DNS:$name"
 done
-grep -qF 'DNS:alt-alpn-md.test.internal' <(openssl x509 -in leaf-alpn-md.test.internal.pem -noout -ext subjectAltName) || fail "alt-alpn-md.test.internal is missing"
+grep -qF 'DNS:alt-alpn-md.test.internal' <(openssl x509 -in tls-alpn-md.test.internal.txt -noout -ext subjectAltName) || fail "alt-alpn-md.test.internal is missing"
 ok
 
 # Each domain was validated the way it was configured; mod_md asked for renewal information.

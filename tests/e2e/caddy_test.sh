@@ -8,7 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 # scripts/deps.sh unpacks the package into the cache instead of installing it: installing starts a
 # caddy service on port 80.
-CADDY_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/pkictl-tests/caddy
+CADDY_DIR=$TEST_CACHE/caddy
 CADDY=${PKICTL_CADDY:-$CADDY_DIR/usr/bin/caddy}
 [ -x "$CADDY" ] || CADDY=$(command -v caddy) || fail "caddy is needed (scripts/deps.sh unpacks Debian's caddy package into $CADDY_DIR)"
 
@@ -66,12 +66,10 @@ for name in http.test.internal alpn.test.internal 127.0.0.1 ::1; do
   [ -n "$crt" ] || fail "caddy stored no certificate for $name"
   # The stored chain is the leaf and its issuer, once each (no rel="up" appended a second copy).
   [ "$(grep -c 'BEGIN CERTIFICATE' "$crt")" -eq 2 ] || { cat "$crt"; fail "the chain caddy stored for $name is not leaf + intermediate"; }
-  openssl x509 -in "$crt" -out leaf.pem
-  awk 'n==1; /END CERTIFICATE/{n++}' "$crt" >issuer.pem
   case $name in
-    *.test.internal) verify_chain leaf.pem issuer.pem "DNS:$name" ;;
-    127.0.0.1) verify_chain leaf.pem issuer.pem "IP Address:127.0.0.1" ;;
-    ::1) verify_chain leaf.pem issuer.pem "IP Address:0:0:0:0:0:0:0:1" ;;
+    *.test.internal) verify_fullchain "$crt" "DNS:$name" ;;
+    127.0.0.1) verify_fullchain "$crt" "IP Address:127.0.0.1" ;;
+    ::1) verify_fullchain "$crt" "IP Address:0:0:0:0:0:0:0:1" ;;
   esac
 done
 

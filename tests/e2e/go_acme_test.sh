@@ -27,16 +27,14 @@ for kt in ec rsa; do
     'after deactivation: urn:ietf:params:acme:error:unauthorized'; do
     expect_grep "^$line\$" go-$kt.out
   done
-  awk 'n>=1{print} /END CERTIFICATE/{n++}' go-$kt.pem >go-$kt-chain.pem
-  verify_chain go-$kt.pem go-$kt-chain.pem DNS:go-$kt-alpn.test.internal
+  verify_fullchain go-$kt.pem DNS:go-$kt-alpn.test.internal
 done
 
 # autocert: a Go HTTPS server whose certificate pkictl issues on its first handshake (tls-alpn-01
 # answered on that same listener), as Go services that embed autocert do.
 expect_rc 0 timeout 120 "$WORK/xacme" autocert "$DIRECTORY" root/root.crt "127.0.0.1:$TLS_PORT" web.test.internal "$WORK"
 expect_grep '^autocert served web.test.internal issued by E2E Issuing CA$' out
-awk 'n>=1{print} /END CERTIFICATE/{n++}' autocert.pem >autocert-chain.pem
-verify_chain autocert.pem autocert-chain.pem DNS:web.test.internal
+verify_fullchain autocert.pem DNS:web.test.internal
 
 # Each second revocation was answered alreadyRevoked (which the library turns into success).
 [ "$(grep -c '"path":"/acme/revoke-cert".*"problem":"alreadyRevoked"' "$WORK/serve.log")" -eq 2 ] || fail "want 2 alreadyRevoked answers in the log"; ok

@@ -4,6 +4,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 E2E_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WORK=$(mktemp -d /tmp/pkictl-e2e-XXXXXX)
+# What scripts/deps.sh keeps outside the checkout (npm clients, caddy, Go's build cache).
+TEST_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/pkictl-tests
 cleanup_hooks=()
 on_exit() {
   local rc=$?
@@ -107,7 +109,7 @@ build_xacme() {
   command -v go >/dev/null || fail "go is needed (scripts/deps.sh installs golang-go)"
   local gosrc=/usr/share/gocode
   [ -f "$gosrc/src/golang.org/x/crypto/acme/acme.go" ] || fail "golang.org/x/crypto/acme is needed in $gosrc (scripts/deps.sh installs golang-golang-x-crypto-dev)"
-  GO111MODULE=off GOPATH=$gosrc GOFLAGS= GOCACHE=${XDG_CACHE_HOME:-$HOME/.cache}/pkictl-tests/go-build expect_rc 0 go build -o "$WORK/xacme" "$E2E_LIB/go/xacme.go"
+  GO111MODULE=off GOPATH=$gosrc GOFLAGS= GOCACHE=$TEST_CACHE/go-build expect_rc 0 go build -o "$WORK/xacme" "$E2E_LIB/go/xacme.go"
 }
 # acme ARGS…: pkictl's own ACME client against the test server, state in ACME_STATE (default
 # "st"), bounded by ACME_TIMEOUT seconds (default 60).
@@ -131,6 +133,13 @@ start_server() {
   [ -n "$DIRECTORY" ] || fail "the server printed no directory URL"
 }
 # verify_chain LEAF CHAIN SAN: openssl verifies LEAF up to the test root and finds SAN in it.
+# verify_fullchain FILE SAN: FILE holds a leaf and, after it, its chain (a full-chain PEM, or the
+# output of openssl s_client -showcerts); the leaf must verify through the chain and name SAN.
+verify_fullchain() {
+  openssl x509 -in "$1" -out "$1.leaf.pem" || fail "$1 holds no certificate"
+  awk 'n>=1{print} /^-----END CERTIFICATE-----$/{n++}' "$1" >"$1.chain.pem"
+  verify_chain "$1.leaf.pem" "$1.chain.pem" "$2"
+}
 verify_chain() {
   openssl verify -CAfile "$WORK/root/root.crt" -untrusted "$2" -purpose sslserver "$1" >/dev/null || fail "chain of $1 does not verify"
   grep -qF "$3" <(openssl x509 -in "$1" -noout -ext subjectAltName) || fail "$1 lacks SAN $3"

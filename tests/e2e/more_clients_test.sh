@@ -7,7 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 for tool in dehydrated acme-tiny node ruby python3 pebble-challtestsrv; do command -v $tool >/dev/null || fail "$tool is needed (scripts/deps.sh installs it)"; done
 ruby -e 'require "acme-client"' 2>/dev/null || fail "the Ruby acme-client gem is needed (scripts/deps.sh installs ruby-acme-client)"
-NODE_MODULES=${PKICTL_NODE_MODULES:-${XDG_CACHE_HOME:-$HOME/.cache}/pkictl-tests/node/node_modules}
+NODE_MODULES=${PKICTL_NODE_MODULES:-$TEST_CACHE/node/node_modules}
 [ -f "$NODE_MODULES/acme-client/package.json" ] && [ -f "$NODE_MODULES/@root/acme/package.json" ] || fail "the npm acme-client and @root/acme are needed in $NODE_MODULES (scripts/deps.sh installs them from tests/e2e/node/package-lock.json)"
 
 make_pki
@@ -54,8 +54,7 @@ openssl req -new -newkey rsa:2048 -nodes -keyout tiny.key -subj "/CN=tiny.test.i
 expect_rc 0 timeout 120 acme-tiny --account-key tiny-account.key --csr tiny.csr --acme-dir "$webroot" --directory-url "$DIRECTORY" \
   --disable-check --contact mailto:ops@test.internal
 mv out tiny.crt
-awk 'n>=1{print} /END CERTIFICATE/{n++}' tiny.crt >tiny-chain.crt
-verify_chain tiny.crt tiny-chain.crt DNS:tiny.test.internal
+verify_fullchain tiny.crt DNS:tiny.test.internal
 
 # --- npm acme-client: EC and RSA accounts; issue (CN kept), contact update, key rollover, an
 # authorization deactivated (its order turns invalid), revoke, account deactivation.
@@ -65,8 +64,7 @@ for kt in ec rsa; do
   expect_grep '^contact mailto:new@test.internal$' out
   expect_grep '^order after deactivation=invalid$' out
   expect_grep '^account deactivated$' out
-  awk 'n>=1{print} /END CERTIFICATE/{n++}' node-$kt.pem >node-$kt-chain.pem
-  verify_chain node-$kt.pem node-$kt-chain.pem DNS:node-$kt.test.internal
+  verify_fullchain node-$kt.pem DNS:node-$kt.test.internal
 done
 
 # --- ACME.js (@root/acme, Greenlock's client), EC and RSA at once (it waits 5 s before it answers
@@ -82,9 +80,7 @@ for kt in ec rsa; do
   expect_grep '^account valid$' ra-$kt.out
   expect_grep '^issued chain=1$' ra-$kt.out
   expect_no_grep '^refused a request to (localhost|127\.)' ra-$kt.out
-  openssl x509 -in rootacme-$kt.pem -out ra-$kt-leaf.pem
-  awk 'n>=1{print} /END CERTIFICATE/{n++}' rootacme-$kt.pem >ra-$kt-chain.pem
-  verify_chain ra-$kt-leaf.pem ra-$kt-chain.pem DNS:alt-ra-$kt.test.internal
+  verify_fullchain rootacme-$kt.pem DNS:alt-ra-$kt.test.internal
 done
 
 # --- The Ruby acme-client gem (Debian's ruby-acme-client 2.0.9), EC and RSA: it crashed on a
@@ -95,9 +91,7 @@ for kt in ec rsa; do
     'contact mailto:new@test.internal' 'key rolled over' 'revoked true' 'account deactivated'; do
     expect_grep "^$line\$" out
   done
-  openssl x509 -in ruby-$kt.pem -out rb-$kt-leaf.pem
-  awk 'n>=1{print} /END CERTIFICATE/{n++}' ruby-$kt.pem >rb-$kt-chain.pem
-  verify_chain rb-$kt-leaf.pem rb-$kt-chain.pem DNS:alt-rb-$kt.test.internal
+  verify_fullchain ruby-$kt.pem DNS:alt-rb-$kt.test.internal
 done
 
 # Every client's revocation is in the store, and nothing the server logged is an error.
