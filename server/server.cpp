@@ -262,15 +262,16 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   wfe.shed_with(&shedder);
   opts.on_loop_lag = [&](std::chrono::steady_clock::duration late) {
     const double lag_ms = std::chrono::duration<double, std::milli>(late).count();
+    const std::string threshold = util::format_duration(shedder.threshold());
     metrics::registry().set("pkictl_http_loop_lag_seconds", {}, lag_ms / 1000);
     const auto change = shedder.observe(late);
     if (change == LoadShedder::Change::None) return;
     audit::Event ev;
     ev.actor = "server";
-    ev.details = {{"lag_ms", lag_ms}, {"overload_lag", util::format_duration(shedder.threshold())}};
+    ev.details = {{"lag_ms", lag_ms}, {"overload_lag", threshold}};
     if (change == LoadShedder::Change::Started) {
       logger.warn("overloaded: new orders and accounts are refused (rateLimited, Retry-After) until the I/O threads catch up",
-                  {{"lag_ms", lag_ms}, {"overload_lag", util::format_duration(shedder.threshold())}});
+                  {{"lag_ms", lag_ms}, {"overload_lag", threshold}});
       ev.type = "server.shedding_started";
       ev.decision = "deny";
     } else {
