@@ -260,9 +260,9 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   // Backpressure (server.overload_lag): the I/O threads' lag decides whether new work is refused.
   LoadShedder shedder(cfg.server.overload_lag);
   wfe.shed_with(&shedder);
+  const std::string threshold = util::format_duration(shedder.threshold());
   opts.on_loop_lag = [&](std::chrono::steady_clock::duration late) {
     const double lag_ms = std::chrono::duration<double, std::milli>(late).count();
-    const std::string threshold = util::format_duration(shedder.threshold());
     metrics::registry().set("pkictl_http_loop_lag_seconds", {}, lag_ms / 1000);
     const auto change = shedder.observe(late);
     if (change == LoadShedder::Change::None) return;

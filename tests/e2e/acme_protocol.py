@@ -35,7 +35,7 @@ def ready_order(c, names):
     for az_url in order["authorizations"]:
         az = ok(c.post(az_url, None), 200, "authz")
         ch = [x for x in az["challenges"] if x["type"] == "http-01"][0]
-        TOKENS[ch["token"]] = ch["token"] + "." + c.thumbprint()
+        TOKENS[ch["token"]] = c.key_authorization(ch["token"])
         ok(c.post(ch["url"], {}), 200, "challenge")
         ok(c.post(ch["url"], {}), 200, "challenge again (idempotent)")
         for _ in range(100):
@@ -147,7 +147,7 @@ def answer_challenge(name, delay):
     o = ok(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": name}]}), 201, "newOrder " + name)
     az_url = o["authorizations"][0]
     ch = [x for x in ok(c.post(az_url, None), 200, "authz")["challenges"] if x["type"] == "http-01"][0]
-    TOKENS[ch["token"]] = ch["token"] + "." + c.thumbprint()
+    TOKENS[ch["token"]] = c.key_authorization(ch["token"])
     t.DELAYS[ch["token"]] = delay
     t0 = time.monotonic()
     r = c.post(ch["url"], {})

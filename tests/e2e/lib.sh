@@ -133,17 +133,17 @@ start_server() {
   [ -n "$DIRECTORY" ] || fail "the server printed no directory URL"
 }
 # verify_chain LEAF CHAIN SAN: openssl verifies LEAF up to the test root and finds SAN in it.
+verify_chain() {
+  openssl verify -CAfile "$WORK/root/root.crt" -untrusted "$2" -purpose sslserver "$1" >/dev/null || fail "chain of $1 does not verify"
+  grep -qF "$3" <(openssl x509 -in "$1" -noout -ext subjectAltName) || fail "$1 lacks SAN $3"
+  ok
+}
 # verify_fullchain FILE SAN: FILE holds a leaf and, after it, its chain (a full-chain PEM, or the
 # output of openssl s_client -showcerts); the leaf must verify through the chain and name SAN.
 verify_fullchain() {
   openssl x509 -in "$1" -out "$1.leaf.pem" || fail "$1 holds no certificate"
   awk 'n>=1{print} /^-----END CERTIFICATE-----$/{n++}' "$1" >"$1.chain.pem"
   verify_chain "$1.leaf.pem" "$1.chain.pem" "$2"
-}
-verify_chain() {
-  openssl verify -CAfile "$WORK/root/root.crt" -untrusted "$2" -purpose sslserver "$1" >/dev/null || fail "chain of $1 does not verify"
-  grep -qF "$3" <(openssl x509 -in "$1" -noout -ext subjectAltName) || fail "$1 lacks SAN $3"
-  ok
 }
 # stop_server: SIGTERM, and the server must exit 0 (a crash while shutting down fails the test).
 stop_server() {

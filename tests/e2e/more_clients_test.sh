@@ -70,13 +70,13 @@ done
 # --- ACME.js (@root/acme, Greenlock's client), EC and RSA at once (it waits 5 s before it answers
 # challenges). The driver refuses every request off loopback: the library reports its maintainer
 # to api.rootprojects.org otherwise.
+declare -A ra_pid
 for kt in ec rsa; do
   env NODE_PATH="$NODE_MODULES" timeout 120 node "$HERE/node/root_acme.js" "$DIRECTORY" "$webroot" ra-$kt.test.internal $kt >ra-$kt.out 2>&1 &
-  eval "ra_$kt=$!"
+  ra_pid[$kt]=$!
 done
 for kt in ec rsa; do
-  pid_var=ra_$kt
-  wait "${!pid_var}" || { cat ra-$kt.out; fail "ACME.js ($kt) failed"; }
+  wait "${ra_pid[$kt]}" || { cat ra-$kt.out; fail "ACME.js ($kt) failed"; }
   expect_grep '^account valid$' ra-$kt.out
   expect_grep '^issued chain=1$' ra-$kt.out
   expect_no_grep '^refused a request to (localhost|127\.)' ra-$kt.out

@@ -29,7 +29,7 @@ expect(t.Client(DIR).post(D["newAccount"], {"termsOfServiceAgreed": True}, use_j
 # The order under way goes on: its authorization, challenge, finalize and certificate.
 assert ok(c.post(url, None), 200, "the order under way")["status"] == "pending"
 az, ch = c.challenge(az_url, "http-01")
-TOKENS[ch["token"]] = ch["token"] + "." + c.thumbprint()
+TOKENS[ch["token"]] = c.key_authorization(ch["token"])
 ok(c.post(ch["url"], {}), 200, "its challenge")
 assert c.poll(url, ("ready", "invalid"))["status"] == "ready"
 done = ok(c.post(order["finalize"], {"csr": csr_for(["under-way.test.internal"])}), 200, "its finalize")

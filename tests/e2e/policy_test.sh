@@ -119,7 +119,6 @@ expect_grep 'binding payment is not a binding of .*policy.toml \(it has: lab, pa
 one_line_error
 expect_rc 0 "$PKICTL" eab create --config pkictl.toml --binding payments --json; cp "$WORK/out" pay.json
 expect_rc 0 "$PKICTL" eab create --config pkictl.toml --binding search --json; cp "$WORK/out" search.json
-lego_run() { timeout 120 lego --server "$DIRECTORY" --accept-tos --email ops@test.internal --http --http.port "127.0.0.1:$HTTP01_PORT" "$@"; }
 expect_rc 0 lego_run --path pay --eab --kid "$(field pay.json kid)" --hmac="$(field pay.json hmac_key)" --domains api.payments.test.internal run
 verify_chain pay/certificates/api.payments.test.internal.crt pay/certificates/api.payments.test.internal.issuer.crt DNS:api.payments.test.internal
 grep -q 'TLS Web Server Authentication' <(openssl x509 -in pay/certificates/api.payments.test.internal.crt -noout -ext extendedKeyUsage) || fail "server EKU"
@@ -170,7 +169,7 @@ assert d["newOrder"] == base + "/new-order", d
 assert d["meta"]["externalAccountRequired"] is False and d["meta"]["profiles"] == {"server": "TLS server certificates"}, d
 PY
 ok
-labrun() { timeout 120 lego --server "$LAB" --accept-tos --email ops@test.internal --http --http.port "127.0.0.1:$HTTP01_PORT" "$@"; }
+labrun() { DIRECTORY=$LAB lego_run "$@"; }
 expect_rc 0 labrun --path lab --domains dev1.lab.test.internal run
 verify_chain lab/certificates/dev1.lab.test.internal.crt lab/certificates/dev1.lab.test.internal.issuer.crt DNS:dev1.lab.test.internal
 expect_rc 1 labrun --path lab --domains api.payments.test.internal run
@@ -180,7 +179,7 @@ expect_grep 'belongs to binding payments, which directory lab does not serve' "$
 expect_rc 1 env REQUESTS_CA_BUNDLE=$WORK/root/root.crt timeout 60 certbot register --server "$PROD" --config-dir cb/config --work-dir cb/work --logs-dir cb/logs -n --agree-tos \
   -m ops@test.internal --no-eff-email
 expect_grep 'requires external account binding' "$WORK/err"
-expect_rc 0 timeout 120 lego --server "$PROD" --accept-tos --email ops@test.internal --http --http.port "127.0.0.1:$HTTP01_PORT" --path prod \
+DIRECTORY=$PROD expect_rc 0 lego_run --path prod \
   --eab --kid "$(field search.json kid)" --hmac="$(field search.json hmac_key)" --domains db.search.test.internal run
 [ "$(sqlite3 data/pkictl.db "SELECT count(*) FROM accounts WHERE binding='lab'")" = 1 ] || fail "the lab account is not bound to lab"; ok
 

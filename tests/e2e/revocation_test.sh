@@ -20,10 +20,6 @@ crl_of() { # LEAF OUT.pem: fetch the CRL named by the certificate's distribution
 }
 
 # --- certbot revokes; the CRL lists it; openssl rejects it.
-certbot_run() {
-  timeout 120 certbot "$@" --server "$DIRECTORY" --config-dir cb/config --work-dir cb/work --logs-dir cb/logs -n \
-    --agree-tos -m ops@test.internal --no-eff-email
-}
 expect_rc 0 certbot_run certonly --standalone --http-01-port "$HTTP01_PORT" --http-01-address 127.0.0.1 -d crl.test.internal
 live=cb/config/live/crl.test.internal
 crl_of $live/cert.pem crl0.pem
@@ -41,7 +37,6 @@ set +e; openssl verify -crl_check -CAfile root/root.crt -untrusted $live/chain.p
 expect_grep 'certificate revoked' verify.txt
 
 # --- pkictl cert revoke (offline, while the server runs) ends in the same CRL.
-lego_run() { timeout 120 lego --server "$DIRECTORY" --accept-tos --email ops@test.internal --http --http.port "127.0.0.1:$HTTP01_PORT" --path lego "$@"; }
 expect_rc 0 lego_run --domains cli.test.internal run
 serial=$(openssl x509 -in lego/certificates/cli.test.internal.crt -noout -serial | cut -d= -f2)
 expect_rc 0 "$PKICTL" cert revoke --config pkictl.toml --serial "$serial" --reason cessationOfOperation
