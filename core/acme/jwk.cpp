@@ -2,6 +2,9 @@
 
 #include <openssl/core_names.h>
 
+#include <algorithm>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "core/util/text.hpp"
@@ -21,6 +24,21 @@ Result<util::Bytes> b64_member(const json& jwk, const char* name) {
   auto b = util::base64url_decode(s);
   if (!b) return fail(ErrorKind::Malformed, std::string("JWK member \"") + name + "\" is not base64url");
   return b;
+}
+
+/** An EC coordinate as the curve's `len` octets. RFC 7518 §6.2.1.2 wants exactly `len`, but clients
+ * that encode it as an integer drop its leading zero octets (Ruby's acme-client up to 2.0.9 does, for
+ * about one P-256 key in 128) or add one: the value is what counts, so it is padded or trimmed. */
+Result<util::Bytes> coordinate(const json& jwk, const char* name, std::size_t len, const std::string& crv) {
+  PKI_TRY_ASSIGN(auto b, b64_member(jwk, name));
+  const auto first = std::find_if(b.begin(), b.end(), [](std::uint8_t o) { return o != 0; });
+  const auto significant = static_cast<std::size_t>(b.end() - first);
+  if (b.empty() || significant > len)
+    return fail(ErrorKind::BadPublicKey, std::string("EC JWK coordinate \"") + name + "\" must be " + std::to_string(len) + " bytes for " + crv + ", not " +
+                                             std::to_string(b.size()));
+  util::Bytes out(len - significant, 0);
+  out.insert(out.end(), first, b.end());
+  return out;
 }
 
 /** The full public-key check OpenSSL offers (a JWK is anyone's input, checked once and cached). */
@@ -65,10 +83,8 @@ Result<crypto::PublicKey> jwk_to_key(const json& jwk) {
     const char* group = crv == "P-256" ? "P-256" : crv == "P-384" ? "P-384" : crv == "P-521" ? "P-521" : nullptr;
     if (!group) return fail(ErrorKind::BadPublicKey, "unsupported EC curve \"" + crv + "\" (P-256, P-384, P-521)");
     const std::size_t len = crv == "P-256" ? 32 : crv == "P-384" ? 48 : 66;
-    PKI_TRY_ASSIGN(auto x, b64_member(jwk, "x"));
-    PKI_TRY_ASSIGN(auto y, b64_member(jwk, "y"));
-    if (x.size() != len || y.size() != len)
-      return fail(ErrorKind::BadPublicKey, "EC JWK coordinates must be " + std::to_string(len) + " bytes for " + crv);
+    PKI_TRY_ASSIGN(auto x, coordinate(jwk, "x", len, crv));
+    PKI_TRY_ASSIGN(auto y, coordinate(jwk, "y", len, crv));
     std::string point(1, '\x04');
     point.append(x.begin(), x.end());
     point.append(y.begin(), y.end());
@@ -132,6 +148,18 @@ Result<std::string> jwk_thumbprint(const json& jwk) {
   const auto digest = crypto::sha256(canonical.dump());
   return util::base64url_encode(digest);
 }
+
+Result<std::string> required_members(const json& jwk) {
+  PKI_TRY(jwk_to_key(jwk));
+  // RFC 7638 §3.2; jwk_to_key accepted only these three types.
+  static const std::vector<std::string> ec{"crv", "kty", "x", "y"}, rsa{"e", "kty", "n"}, okp{"crv", "kty", "x"};
+  const auto kty = jwk["kty"].get<std::string>();
+  json out = json::object();
+  for (const auto& name : kty == "EC" ? ec : kty == "RSA" ? rsa : okp) out[name] = jwk[name];
+  return out.dump();
+}
+
+std::string thumbprint_as_written(std::string_view members) { return util::base64url_encode(crypto::sha256(members)); }
 
 std::string natural_alg(const crypto::PublicKey& key) { return natural_alg(key.info()); }
 

@@ -30,8 +30,8 @@ struct Account {
   std::string id;
   Status status = Status::Valid;
   std::vector<std::string> contact;
-  std::string jwk;         // canonical JWK JSON (required members only)
-  std::string thumbprint;  // RFC 7638, base64url
+  std::string jwk;         // the JWK's required members as the client wrote them (acme::required_members)
+  std::string thumbprint;  // RFC 7638 of the canonical JWK, base64url: the key's identity
   bool tos_agreed = false;
   TimePoint created{};
   std::string binding;     // the policy binding of its EAB key, for life ("" = none)

@@ -144,12 +144,12 @@ Result<RegistrationAuthority::AccountResult> RegistrationAuthority::create_accou
   const bool agreed = payload.value("termsOfServiceAgreed", false);
   if (m_cfg.terms_of_service_required && !agreed)
     return fail(ErrorKind::UserActionRequired, "agree to the terms of service (termsOfServiceAgreed: true) to create an account");
-  PKI_TRY_ASSIGN(auto canonical, acme::key_to_jwk(key));
+  PKI_TRY_ASSIGN(auto as_written, acme::required_members(jwk));
   acme::Account a;
   a.id = acme::new_object_id();
   a.status = Status::Valid;
   a.contact = contacts;
-  a.jwk = canonical.dump();
+  a.jwk = std::move(as_written);
   a.thumbprint = thumbprint;
   a.tos_agreed = agreed;
   a.created = m_clock.now();
@@ -196,6 +196,7 @@ Result<RegistrationAuthority::AccountResult> RegistrationAuthority::create_accou
   }
   m_log.info("account created", {{"account", a.id}, {"key", key.info().describe()}, {"contacts", a.contact.size()}, {"binding", a.binding}, {"eab_kid", eab_kid},
                                  {"directory", directory}});
+  note_unusual_jwk(a);
   return AccountResult{a, true};
 }
 
@@ -228,15 +229,26 @@ Result<acme::Account> RegistrationAuthority::change_key(const acme::Account& acc
   PKI_TRY_ASSIGN(auto tp, acme::jwk_thumbprint(new_jwk));
   PKI_TRY_ASSIGN(auto other, m_store.account_by_thumbprint(tp));
   if (other) return fail(ErrorKind::Conflict, "the new key is already the key of account " + other->id);
-  PKI_TRY_ASSIGN(auto canonical, acme::key_to_jwk(key));
+  PKI_TRY_ASSIGN(auto as_written, acme::required_members(new_jwk));
   acme::Account a = acct;
-  a.jwk = canonical.dump();
+  a.jwk = std::move(as_written);
   a.thumbprint = tp;
   auto ev = event_for("account.key_changed", a);
   ev.details = {{"old_thumbprint", acct.thumbprint}, {"new_thumbprint", tp}, {"key", key.info().describe()}};
   PKI_TRY(m_store.update_account(a, &ev));
   m_log.info("account key changed", {{"account", a.id}});
+  note_unusual_jwk(a);
   return a;
+}
+
+std::string RegistrationAuthority::key_authorization(const acme::Account& acct, const std::string& token) {
+  return token + "." + acme::thumbprint_as_written(acct.jwk);
+}
+
+void RegistrationAuthority::note_unusual_jwk(const acme::Account& a) {
+  if (const auto written = acme::thumbprint_as_written(a.jwk); written != a.thumbprint)
+    m_log.warn("account key JWK is not in RFC 7518 form (a value has too few or too many leading zero octets); accepted, with the client's own thumbprint in key authorizations",
+               {{"account", a.id}, {"thumbprint", a.thumbprint}, {"client_thumbprint", written}});
 }
 
 // ---- orders

@@ -155,13 +155,15 @@ class RegistrationAuthority final {
   /** revokeCert (§7.6) by the owning account (acct set) or by the certificate's key (key set). */
   [[nodiscard]] Result<void> revoke(const acme::Account* acct, const crypto::PublicKey* key, std::string_view cert_der, int reason);
 
-  std::string key_authorization(const acme::Account& acct, const std::string& token) const {
-    return token + "." + acct.thumbprint;
-  }
+  /** token.thumbprint, the thumbprint over the account's JWK as its client wrote it (RFC 8555 §8.1):
+   * what the client computes too, also when it wrote a coordinate without its leading zero. */
+  static std::string key_authorization(const acme::Account& acct, const std::string& token);
 
  private:
   Result<std::vector<acme::Authorization>> authzs_of(const acme::Order& o);
   Result<acme::Order> refresh(acme::Order o);
+  /** Logs an account key whose JWK is not in RFC 7518's form, which we tolerate. */
+  void note_unusual_jwk(const acme::Account& a);
   /** The certificate for `o` and the CSR's key (its SubjectPublicKeyInfo copied as sent). */
   Result<x509::CertificateSpec> certificate_spec(const acme::Order& o, const x509::VerifiedCsr& csr, const policy::Binding& binding,
                                                 const policy::Profile& profile);

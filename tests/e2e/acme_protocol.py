@@ -13,6 +13,7 @@ from acme import jws as acme_jws
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID
 
 import acmetest as t
@@ -108,6 +109,27 @@ expect(ghost.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "a.te
 expect(Client().post(D["newAccount"], {"onlyReturnExisting": True}, use_jwk=True), 400, "accountDoesNotExist", "onlyReturnExisting")
 expect(Client().post(D["newAccount"], {"contact": ["mailto:not-an-address"]}, use_jwk=True), 400, "invalidContact", "bad contact")
 expect(Client().post(D["newAccount"], {"contact": ["tel:+1555"]}, use_jwk=True), 400, "unsupportedContact", "tel contact")
+# A JWK with an EC coordinate short of its leading zero octet (Ruby's acme-client writes one for
+# about one P-256 key in 128) is that key: newAccount with it, then with the key's canonical JWK,
+# finds one account.
+for _ in range(5000):
+    short_key = ec.generate_private_key(ec.SECP256R1())
+    canonical = jose.JWKEC(key=short_key.public_key()).to_partial_json()
+    x = jose.b64.b64decode(canonical["x"])
+    if x[0] == 0:
+        break
+else:
+    raise AssertionError("no P-256 key among 5000 has a leading zero octet in x")
+short_jwk = dict(canonical, x=b64(x.lstrip(b"\0")))
+prot = b64(json.dumps({"alg": "ES256", "nonce": nonce(), "url": D["newAccount"], "jwk": short_jwk}).encode())
+pay = b64(json.dumps({"termsOfServiceAgreed": True}).encode())
+r, s_ = decode_dss_signature(short_key.sign((prot + "." + pay).encode(), ec.ECDSA(hashes.SHA256())))
+short_body = {"protected": prot, "payload": pay, "signature": b64(r.to_bytes(32, "big") + s_.to_bytes(32, "big"))}
+short_account = S.post(D["newAccount"], data=json.dumps(short_body), headers={"Content-Type": "application/jose+json"})
+ok(short_account, 201, "newAccount with a short EC coordinate")
+same = Client(key=jose.JWKEC(key=short_key)).post(D["newAccount"], {"onlyReturnExisting": True}, use_jwk=True)
+ok(same, 200, "the same key written canonically")
+assert same.headers["Location"] == short_account.headers["Location"], (same.headers, short_account.headers)
 rsa_client = Client(key=jose.JWKRSA(key=rsa.generate_private_key(65537, 2048)), alg=jose.RS256)
 rsa_client.register()
 ok(rsa_client.post(rsa_client.kid, {"contact": ["mailto:new@test.internal"]}), 200, "contact update")

@@ -84,8 +84,10 @@ for kt in ec rsa; do
 done
 
 # --- The Ruby acme-client gem (Debian's ruby-acme-client 2.0.9), EC and RSA: it crashed on a
-# Replay-Nonce in the directory response, which therefore has none.
-for kt in ec rsa; do
+# Replay-Nonce in the directory response, which therefore has none. ec-short: account keys (the
+# first and the rolled-over one) whose JWK the gem writes with a coordinate short of its leading
+# zero octet and hashes so for its key authorizations (1 key in 128 does it; CI met one).
+for kt in ec ec-short rsa; do
   expect_rc 0 env SSL_CERT_FILE="$WORK/root/root.crt" timeout 120 ruby "$HERE/ruby/acme_client.rb" "$DIRECTORY" "$webroot" rb-$kt.test.internal $kt
   for line in 'account valid' "challenge rb-$kt.test.internal valid" "challenge alt-rb-$kt.test.internal valid" 'order valid' 'certificates 2' \
     'contact mailto:new@test.internal' 'key rolled over' 'revoked true' 'account deactivated'; do
@@ -95,6 +97,8 @@ for kt in ec rsa; do
 done
 
 # Every client's revocation is in the store, and nothing the server logged is an error.
-[ "$(sqlite3 data/pkictl.db "SELECT COUNT(*) FROM certificates WHERE revoked_at IS NOT NULL")" -eq 5 ] || fail "expected 5 revoked certificates"; ok
+[ "$(sqlite3 data/pkictl.db "SELECT COUNT(*) FROM certificates WHERE revoked_at IS NOT NULL")" -eq 6 ] || fail "expected 6 revoked certificates"; ok
 expect_no_grep '"level":"error"' "$WORK/serve.log"
+# The tolerated JWKs are named in the log: the account's and the rolled-over key's.
+[ "$(grep -c 'account key JWK is not in RFC 7518 form' "$WORK/serve.log")" -eq 2 ] || fail "expected two tolerated short JWKs logged"; ok
 finish

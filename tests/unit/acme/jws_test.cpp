@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/acme/jwk.hpp"
 #include "core/acme/jws.hpp"
 #include "core/acme/objects.hpp"
+#include "core/crypto/digest.hpp"
 #include "core/util/text.hpp"
 
 using namespace pkictl;
@@ -39,7 +42,10 @@ TEST(Jwk, RefusesBadKeys) {
            {"fail/no-kty", json{{"x", "AA"}}, ErrorKind::Malformed},
            {"fail/oct", json{{"kty", "oct"}, {"k", "AAAA"}}, ErrorKind::BadPublicKey},
            {"fail/secp256k1", json{{"kty", "EC"}, {"crv", "secp256k1"}, {"x", "AA"}, {"y", "AA"}}, ErrorKind::BadPublicKey},
-           {"fail/short-coordinate", json{{"kty", "EC"}, {"crv", "P-256"}, {"x", "AAAA"}, {"y", "AAAA"}}, ErrorKind::BadPublicKey},
+           {"fail/zero-point", json{{"kty", "EC"}, {"crv", "P-256"}, {"x", "AAAA"}, {"y", "AAAA"}}, ErrorKind::BadPublicKey},
+           {"fail/empty-coordinate", json{{"kty", "EC"}, {"crv", "P-256"}, {"x", ""}, {"y", "AAAA"}}, ErrorKind::BadPublicKey},
+           {"fail/long-coordinate", json{{"kty", "EC"}, {"crv", "P-256"}, {"x", util::base64url_encode(std::string(33, '\x01'))},
+                                          {"y", util::base64url_encode(std::string(32, '\x02'))}}, ErrorKind::BadPublicKey},
            {"fail/not-on-curve", json{{"kty", "EC"}, {"crv", "P-256"}, {"x", util::base64url_encode(std::string(32, '\x01'))},
                                        {"y", util::base64url_encode(std::string(32, '\x02'))}}, ErrorKind::BadPublicKey}}) {
     SCOPED_TRACE(c.name);
@@ -47,6 +53,56 @@ TEST(Jwk, RefusesBadKeys) {
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().kind, c.want);
   }
+}
+
+// Ruby's acme-client (Debian 12: 2.0.9) writes an EC coordinate as an integer, without its leading
+// zero octets, and hashes that JWK for its key authorizations. About one P-256 key in 128 does it.
+TEST(Jwk, AcceptsCoordinatesWithoutTheirLeadingZeros) {
+  for (int attempt = 0; attempt < 20000; ++attempt) {
+    auto key = *crypto::PrivateKey::generate(crypto::KeyType::EcP256);
+    auto canonical = *acme::key_to_jwk(key.public_key());
+    auto x = *util::base64url_decode(canonical["x"].get<std::string>());
+    if (x[0] != 0) continue;
+    SCOPED_TRACE("after " + std::to_string(attempt) + " keys");
+    json shortened = canonical;
+    const auto first = std::find_if(x.begin(), x.end(), [](std::uint8_t o) { return o != 0; });
+    shortened["x"] = util::base64url_encode(util::Bytes(first, x.end()));
+    auto back = acme::jwk_to_key(shortened);
+    ASSERT_TRUE(back) << back.error().detail;
+    EXPECT_TRUE(back->equals(key.public_key()));
+    // The key's identity is the canonical thumbprint, however the JWK was written.
+    EXPECT_EQ(*acme::jwk_thumbprint(shortened), *acme::jwk_thumbprint(canonical));
+    // Key authorizations use the client's own thumbprint over what it wrote.
+    auto members = acme::required_members(shortened);
+    ASSERT_TRUE(members);
+    EXPECT_EQ(*members, shortened.dump());
+    EXPECT_EQ(acme::thumbprint_as_written(*members), util::base64url_encode(crypto::sha256(shortened.dump())));
+    EXPECT_NE(acme::thumbprint_as_written(*members), *acme::jwk_thumbprint(canonical));
+    // One zero octet too many is the same key as well.
+    json padded = canonical;
+    auto y = *util::base64url_decode(canonical["y"].get<std::string>());
+    y.insert(y.begin(), 0);
+    padded["y"] = util::base64url_encode(y);
+    auto also = acme::jwk_to_key(padded);
+    ASSERT_TRUE(also) << also.error().detail;
+    EXPECT_TRUE(also->equals(key.public_key()));
+    return;
+  }
+  FAIL() << "no P-256 key with a leading zero octet in x among 20000";
+}
+
+TEST(Jwk, RequiredMembersDropTheOthersAndMatchTheThumbprintWhenCanonical) {
+  for (auto t : {crypto::KeyType::EcP256, crypto::KeyType::Ed25519, crypto::KeyType::Rsa2048}) {
+    auto key = *crypto::PrivateKey::generate(t);
+    json jwk = *acme::key_to_jwk(key.public_key());
+    jwk["kid"] = "extra";
+    jwk["use"] = "sig";
+    auto members = acme::required_members(jwk);
+    ASSERT_TRUE(members);
+    EXPECT_EQ(*members, acme::key_to_jwk(key.public_key())->dump());
+    EXPECT_EQ(acme::thumbprint_as_written(*members), *acme::jwk_thumbprint(jwk));
+  }
+  EXPECT_FALSE(acme::required_members(json{{"kty", "EC"}, {"crv", "P-256"}, {"x", "AAAA"}, {"y", "AAAA"}}));
 }
 
 TEST(Jws, SignsAndVerifiesWithEveryAlgorithm) {

@@ -24,7 +24,9 @@ TEST(ObjectId, SortsInCreationOrderIsUrlSafeAndUnique) {
       const std::string later = acme::new_object_id();
       ASSERT_LT(id, later);
       ASSERT_LT(id.substr(0, 7), later.substr(0, 7));
-      if (!previous.empty()) ASSERT_LE(previous.substr(0, 7), id.substr(0, 7));
+      if (!previous.empty()) {
+        ASSERT_LE(previous.substr(0, 7), id.substr(0, 7));
+      }
       previous = later;
     }
   }
