@@ -57,9 +57,10 @@ TEST(Jwk, RefusesBadKeys) {
 
 // Ruby's acme-client (Debian 12: 2.0.9) writes an EC coordinate as an integer, without its leading
 // zero octets, and hashes that JWK for its key authorizations. About one P-256 key in 128 does it.
-TEST(Jwk, AcceptsCoordinatesWithoutTheirLeadingZeros) {
+namespace {
+void check_short_coordinate(crypto::KeyType type) {
   for (int attempt = 0; attempt < 20000; ++attempt) {
-    auto key = *crypto::PrivateKey::generate(crypto::KeyType::EcP256);
+    auto key = *crypto::PrivateKey::generate(type);
     auto canonical = *acme::key_to_jwk(key.public_key());
     auto x = *util::base64url_decode(canonical["x"].get<std::string>());
     if (x[0] != 0) continue;
@@ -88,7 +89,15 @@ TEST(Jwk, AcceptsCoordinatesWithoutTheirLeadingZeros) {
     EXPECT_TRUE(also->equals(key.public_key()));
     return;
   }
-  FAIL() << "no P-256 key with a leading zero octet in x among 20000";
+  FAIL() << "no key with a leading zero octet in x among 20000";
+}
+}  // namespace
+
+TEST(Jwk, AcceptsCoordinatesWithoutTheirLeadingZeros) {
+  for (auto t : {crypto::KeyType::EcP256, crypto::KeyType::EcP384}) {
+    SCOPED_TRACE(std::string(crypto::to_string(t)));
+    check_short_coordinate(t);
+  }
 }
 
 TEST(Jwk, RequiredMembersDropTheOthersAndMatchTheThumbprintWhenCanonical) {
