@@ -6,6 +6,7 @@
 #include <openssl/hmac.h>
 #include <openssl/kdf.h>
 
+#include "core/acme/objects.hpp"
 #include "core/crypto/digest.hpp"
 #include "core/crypto/ossl.hpp"
 #include "core/util/text.hpp"
@@ -106,9 +107,9 @@ Result<EabJws> parse_eab(const nlohmann::json& eab) {
   if (!prot.is_object() || out.payload.is_discarded()) return fail(ErrorKind::Malformed, "externalAccountBinding: the protected header or payload is not JSON");
   // RFC 8555 §7.3.4: alg a MAC algorithm, kid the key identifier, url the newAccount URL, no nonce.
   if (prot.contains("nonce")) return fail(ErrorKind::Malformed, "externalAccountBinding must not carry a nonce");
-  out.alg = prot.value("alg", "");
-  out.kid = prot.value("kid", "");
-  out.url = prot.value("url", "");
+  PKI_TRY_ASSIGN(out.alg, acme::optional_string(prot, "alg"));
+  PKI_TRY_ASSIGN(out.kid, acme::optional_string(prot, "kid"));
+  PKI_TRY_ASSIGN(out.url, acme::optional_string(prot, "url"));
   if (out.alg != "HS256" && out.alg != "HS384" && out.alg != "HS512")
     return fail(ErrorKind::Malformed, "externalAccountBinding alg must be HS256, HS384 or HS512, not \"" + out.alg + "\"");
   if (out.kid.empty()) return fail(ErrorKind::Malformed, "externalAccountBinding has no kid");

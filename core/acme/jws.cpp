@@ -65,6 +65,11 @@ Result<Jws> parse_jws(std::string_view body, bool nonce_required) {
     if (it == jws.protected_header.end() || !it->is_string())
       return fail(ErrorKind::Malformed, std::string("the JWS protected header lacks the string \"") + m + "\"");
   }
+  // RFC 7515 §4.1.11: an extension marked critical that we do not implement (none is: ACME uses
+  // none, and "b64": false would change what the signature covers) makes the JWS invalid.
+  if (jws.protected_header.contains("crit"))
+    return fail(ErrorKind::Malformed, "the JWS protected header marks extensions critical (\"crit\": " + jws.protected_header["crit"].dump() +
+                                          "); this server implements none, so it cannot accept them");
   if (jws.protected_header.contains("kid") == jws.protected_header.contains("jwk"))
     return fail(ErrorKind::Malformed, "the JWS protected header must have exactly one of \"jwk\" and \"kid\"");
   const auto alg = jws.alg();

@@ -28,6 +28,26 @@ Result<Status> parse_status(std::string_view s) {
   return fail(ErrorKind::Malformed, "unknown status \"" + std::string(s) + "\"");
 }
 
+bool has_value(const nlohmann::json& obj, const char* name) {
+  if (!obj.is_object()) return false;
+  const auto it = obj.find(name);
+  return it != obj.end() && !it->is_null();
+}
+
+Result<bool> optional_bool(const nlohmann::json& obj, const char* name, bool fallback) {
+  if (!has_value(obj, name)) return fallback;
+  const auto& v = obj[name];
+  if (!v.is_boolean()) return fail(ErrorKind::Malformed, std::string("\"") + name + "\" must be true or false, not " + v.dump());
+  return v.get<bool>();
+}
+
+Result<std::string> optional_string(const nlohmann::json& obj, const char* name) {
+  if (!has_value(obj, name)) return std::string();
+  const auto& v = obj[name];
+  if (!v.is_string()) return fail(ErrorKind::Malformed, std::string("\"") + name + "\" must be a string, not " + v.dump());
+  return v.get<std::string>();
+}
+
 Result<Identifier> normalise_identifier(const nlohmann::json& j) {
   if (!j.is_object() || !j.contains("type") || !j.contains("value") || !j["type"].is_string() || !j["value"].is_string())
     return fail(ErrorKind::Malformed, "an identifier must be an object with string \"type\" and \"value\"");

@@ -26,6 +26,14 @@ struct Identifier {
 /** Validates and normalises one identifier from a request. Errors: Malformed, UnsupportedIdentifier, RejectedIdentifier. */
 [[nodiscard]] Result<Identifier> normalise_identifier(const nlohmann::json& j);
 
+/** An optional member of a request object: absent or null gives `fallback` (clients serialise an
+ * unset member as null, and Go's JSON, which Boulder and Pebble use, reads null as unset); any
+ * other type than the one wanted is Malformed, naming the member. */
+[[nodiscard]] Result<bool> optional_bool(const nlohmann::json& obj, const char* name, bool fallback = false);
+[[nodiscard]] Result<std::string> optional_string(const nlohmann::json& obj, const char* name);
+/** Whether `obj` has member `name` with a value other than null. */
+bool has_value(const nlohmann::json& obj, const char* name);
+
 struct Account {
   std::string id;
   Status status = Status::Valid;

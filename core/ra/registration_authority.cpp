@@ -57,7 +57,7 @@ using acme::Status;
 
 Result<std::vector<std::string>> parse_contacts(const json& payload) {
   std::vector<std::string> out;
-  if (!payload.contains("contact")) return out;
+  if (!acme::has_value(payload, "contact")) return out;
   if (!payload["contact"].is_array()) return fail(ErrorKind::Malformed, "\"contact\" must be an array of URLs");
   for (const auto& c : payload["contact"]) {
     if (!c.is_string()) return fail(ErrorKind::InvalidContact, "each contact must be a string URL");
@@ -75,7 +75,7 @@ Result<std::vector<std::string>> parse_contacts(const json& payload) {
 }
 
 Result<std::optional<TimePoint>> optional_time(const json& payload, const char* key) {
-  if (!payload.contains(key)) return std::optional<TimePoint>();
+  if (!acme::has_value(payload, key)) return std::optional<TimePoint>();
   if (!payload[key].is_string()) return fail(ErrorKind::Malformed, std::string("\"") + key + "\" must be an RFC 3339 string");
   auto t = util::parse_time(payload[key].get<std::string>());
   if (!t) return fail(ErrorKind::Malformed, std::string("\"") + key + "\": " + t.error().detail);
@@ -138,10 +138,10 @@ Result<RegistrationAuthority::AccountResult> RegistrationAuthority::create_accou
     if (existing->status == Status::Deactivated) return fail(ErrorKind::Unauthorized, "the account of this key is deactivated");
     return AccountResult{*existing, false};
   }
-  if (payload.value("onlyReturnExisting", false))
-    return fail(ErrorKind::AccountDoesNotExist, "no account exists for this key (onlyReturnExisting was set)");
+  PKI_TRY_ASSIGN(const bool only_existing, acme::optional_bool(payload, "onlyReturnExisting"));
+  if (only_existing) return fail(ErrorKind::AccountDoesNotExist, "no account exists for this key (onlyReturnExisting was set)");
   PKI_TRY_ASSIGN(auto contacts, parse_contacts(payload));
-  const bool agreed = payload.value("termsOfServiceAgreed", false);
+  PKI_TRY_ASSIGN(const bool agreed, acme::optional_bool(payload, "termsOfServiceAgreed"));
   if (m_cfg.terms_of_service_required && !agreed)
     return fail(ErrorKind::UserActionRequired, "agree to the terms of service (termsOfServiceAgreed: true) to create an account");
   PKI_TRY_ASSIGN(auto as_written, acme::required_members(jwk));
@@ -209,11 +209,11 @@ Result<acme::Account> RegistrationAuthority::account(const std::string& id) {
 Result<acme::Account> RegistrationAuthority::update_account(const acme::Account& acct, const json& payload) {
   if (!payload.is_object() || payload.empty()) return acct;
   acme::Account a = acct;
-  if (payload.contains("status")) {
+  if (acme::has_value(payload, "status")) {
     if (payload["status"] != "deactivated") return fail(ErrorKind::Malformed, "an account's status can only be set to \"deactivated\"");
     a.status = Status::Deactivated;
   }
-  if (payload.contains("contact")) {
+  if (acme::has_value(payload, "contact")) {
     PKI_TRY_ASSIGN(a.contact, parse_contacts(payload));
   }
   auto ev = event_for(a.status == Status::Deactivated ? "account.deactivated" : "account.updated", a);
@@ -265,7 +265,7 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
   if (!binding_r) return deny(acct, "binding", std::move(binding_r).error());
   const policy::Binding& binding = **binding_r;
   std::string requested_profile;
-  if (payload.contains("profile")) {
+  if (acme::has_value(payload, "profile")) {
     if (!payload["profile"].is_string()) return fail(ErrorKind::Malformed, "\"profile\" must be a string naming one of the directory's meta.profiles");
     requested_profile = payload["profile"].get<std::string>();
   }
@@ -338,7 +338,7 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
   o.not_after = na;
   o.profile = profile.name;
   // RFC 9773 §5: "replaces" names a certificate of this account that nothing else replaces yet.
-  if (payload.contains("replaces")) {
+  if (acme::has_value(payload, "replaces")) {
     if (!payload["replaces"].is_string()) return fail(ErrorKind::Malformed, "\"replaces\" must be a certificate identifier string");
     const std::string rid = payload["replaces"].get<std::string>();
     PKI_TRY_ASSIGN(auto cid, acme::parse_ari_cert_id(rid));

@@ -92,14 +92,16 @@ Result<Response> Wfe::account_orders(const Authenticated& a, const std::string& 
 Result<Response> Wfe::key_change(const Authenticated& a) {
   PKI_TRY(require_account(a.account));
   // RFC 8555 §7.3.5: the payload is a JWS signed by the new key, with the same url.
-  PKI_TRY_ASSIGN(auto inner, acme::parse_jws(a.jws.payload, /*nonce_required=*/false));
+  auto parsed = acme::parse_jws(a.jws.payload, /*nonce_required=*/false);
+  if (!parsed) return fail(parsed.error().kind, "the keyChange payload must be a JWS signed by the new key: " + parsed.error().detail);
+  auto& inner = *parsed;
   const json* jwk = inner.jwk();
   if (!jwk) return fail(ErrorKind::Malformed, "the inner JWS of keyChange must carry the new key as \"jwk\"");
   if (inner.url() != a.jws.url()) return fail(ErrorKind::Malformed, "the inner JWS \"url\" must equal the outer one");
   PKI_TRY_ASSIGN(auto new_key, acme::jwk_to_key(*jwk));
   PKI_TRY(acme::verify_jws(inner, new_key));
   const json payload = json::parse(inner.payload, nullptr, false);
-  if (!payload.is_object() || payload.value("account", "") != m_links.account(a.account->id))
+  if (!acme::has_value(payload, "account") || payload["account"] != m_links.account(a.account->id))
     return fail(ErrorKind::Malformed, "the keyChange payload must name this account in \"account\"");
   if (!payload.contains("oldKey")) return fail(ErrorKind::Malformed, "the keyChange payload lacks \"oldKey\"");
   PKI_TRY_ASSIGN(auto old_key, acme::jwk_to_key(payload["oldKey"]));
@@ -151,7 +153,7 @@ Result<Response> Wfe::finalize(const Authenticated& a, const std::string& id) {
 Result<Response> Wfe::authz(const Authenticated& a, const std::string& id) {
   PKI_TRY(require_account(a.account));
   acme::Authorization az;
-  if (a.payload.is_object() && a.payload.value("status", "") == "deactivated") {
+  if (acme::has_value(a.payload, "status") && a.payload["status"] == "deactivated") {
     PKI_TRY_ASSIGN(az, m_ra.deactivate_authorization(*a.account, id));
   } else if (a.payload.is_object() && !a.payload.empty()) {
     return fail(ErrorKind::Malformed, "an authorization can only be fetched (empty payload) or deactivated ({\"status\":\"deactivated\"})");

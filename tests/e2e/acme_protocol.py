@@ -109,6 +109,12 @@ expect(ghost.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "a.te
 expect(Client().post(D["newAccount"], {"onlyReturnExisting": True}, use_jwk=True), 400, "accountDoesNotExist", "onlyReturnExisting")
 expect(Client().post(D["newAccount"], {"contact": ["mailto:not-an-address"]}, use_jwk=True), 400, "invalidContact", "bad contact")
 expect(Client().post(D["newAccount"], {"contact": ["tel:+1555"]}, use_jwk=True), 400, "unsupportedContact", "tel contact")
+# A member of the wrong type is malformed, named in the detail (it once was serverInternal); null
+# is an unset member, as Go's JSON (Boulder, Pebble) reads it.
+p = expect(Client().post(D["newAccount"], {"termsOfServiceAgreed": "yes"}, use_jwk=True), 400, "malformed", "termsOfServiceAgreed a string")
+assert "termsOfServiceAgreed" in p["detail"], p
+expect(Client().post(D["newAccount"], {"onlyReturnExisting": 1}, use_jwk=True), 400, "malformed", "onlyReturnExisting a number")
+ok(Client().post(D["newAccount"], {"termsOfServiceAgreed": True, "contact": None}, use_jwk=True), 201, "contact null")
 # A JWK with an EC coordinate short of its leading zero octet (Ruby's acme-client writes one for
 # about one P-256 key in 128) is that key: newAccount with it, then with the key's canonical JWK,
 # finds one account.
@@ -142,6 +148,7 @@ assert p["subproblems"][0]["identifier"]["value"] == "no.example.com", p
 # A wildcard under an allowed *.name is allowed, and only DNS-based challenges are offered for it.
 w = ok(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "*.test.internal"}]}), 201, "wildcard order")
 wa = ok(c.post(w["authorizations"][0], None), 200, "wildcard authz")
+expect(c.post(w["authorizations"][0], {"status": 7}), 400, "malformed", "authz status a number")
 assert wa.get("wildcard") is True and wa["identifier"]["value"] == "test.internal", wa
 assert {ch["type"] for ch in wa["challenges"]} <= {"dns-01", "dns-account-01", "dns-persist-01"}, wa
 expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "*.internal"}]}), 400, "rejectedIdentifier", "wildcard above the allowed names")

@@ -140,7 +140,11 @@ TEST(Jws, RefusesMalformedSerializations) {
            {"fail/hs256", [](json& j) { j["protected"] = util::base64url_encode(std::string(R"({"alg":"HS256","nonce":"n","url":"u","kid":"k"})")); },
             ErrorKind::BadSignatureAlgorithm},
            {"fail/jwk-and-kid", [](json& j) { j["protected"] = util::base64url_encode(std::string(R"({"alg":"ES256","nonce":"n","url":"u","kid":"k","jwk":{}})")); },
-            ErrorKind::Malformed}}) {
+            ErrorKind::Malformed},
+           // RFC 7515 §4.1.11 / RFC 7797: "b64": false would change what the signature covers.
+           {"fail/crit-b64", [](json& j) {
+              j["protected"] = util::base64url_encode(std::string(R"({"alg":"ES256","nonce":"n","url":"u","kid":"k","crit":["b64"],"b64":false})"));
+            }, ErrorKind::Malformed}}) {
     SCOPED_TRACE(c.name);
     json j = good;
     c.mutate(j);
@@ -154,6 +158,21 @@ TEST(Jws, RefusesMalformedSerializations) {
   auto r = acme::verify_jws(parsed, p384.public_key());
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, ErrorKind::BadSignatureAlgorithm);
+}
+
+TEST(RequestMembers, NullIsAbsentAndAnotherTypeIsMalformed) {
+  const json p = {{"yes", true}, {"unset", nullptr}, {"word", "w"}, {"number", 1}};
+  EXPECT_TRUE(*acme::optional_bool(p, "yes"));
+  EXPECT_FALSE(*acme::optional_bool(p, "unset"));
+  EXPECT_TRUE(*acme::optional_bool(p, "missing", true));
+  EXPECT_EQ(acme::optional_bool(p, "number").error().kind, ErrorKind::Malformed);
+  EXPECT_NE(acme::optional_bool(p, "word").error().detail.find("\"word\" must be true or false"), std::string::npos);
+  EXPECT_EQ(*acme::optional_string(p, "word"), "w");
+  EXPECT_EQ(*acme::optional_string(p, "unset"), "");
+  EXPECT_EQ(acme::optional_string(p, "yes").error().kind, ErrorKind::Malformed);
+  EXPECT_TRUE(acme::has_value(p, "number"));
+  EXPECT_FALSE(acme::has_value(p, "unset"));
+  EXPECT_FALSE(acme::has_value(json::array(), "yes"));
 }
 
 TEST(Identifiers, NormaliseAndRefuse) {
