@@ -157,4 +157,16 @@ Result<UrlParts> parse_url(const std::string& url) {
   if (out.scheme != "http" && out.scheme != "https") return fail(ErrorKind::Malformed, "only http and https URLs are allowed");
   return out;
 }
+
+Result<std::string> resolve_url(const std::string& base, const std::string& reference) {
+  if (reference.empty()) return fail(ErrorKind::Malformed, "an empty Location");
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> u(curl_url(), curl_url_cleanup);
+  char* v = nullptr;
+  if (!u || curl_url_set(u.get(), CURLUPART_URL, base.c_str(), 0) != CURLUE_OK ||
+      curl_url_set(u.get(), CURLUPART_URL, reference.c_str(), 0) != CURLUE_OK || curl_url_get(u.get(), CURLUPART_URL, &v, 0) != CURLUE_OK || !v)
+    return fail(ErrorKind::Malformed, "Location \"" + reference.substr(0, 200) + "\" is not a URL reference");
+  std::string out(v);
+  curl_free(v);
+  return out;
+}
 }  // namespace pkictl::net

@@ -59,4 +59,7 @@ struct UrlParts {
 };
 /** Parses an absolute http(s) URL with libcurl's parser. Errors: Malformed. */
 [[nodiscard]] Result<UrlParts> parse_url(const std::string& url);
+/** `reference` (a Location header: absolute, or relative as RFC 9110 §10.2.2 allows) resolved
+ * against `base` as RFC 3986 §5 says, by libcurl's parser. Errors: Malformed (also when empty). */
+[[nodiscard]] Result<std::string> resolve_url(const std::string& base, const std::string& reference);
 }  // namespace pkictl::net

@@ -71,13 +71,12 @@ ra::ValidationOutcome Validator::http01(const ra::ValidationJob& job) {
       return out;
     }
     if (resp->status >= 300 && resp->status < 400 && resp->headers.count("location")) {
-      const std::string loc = resp->headers["location"];
-      if (loc.rfind("http://", 0) != 0 && loc.rfind("https://", 0) != 0) {
-        // A relative redirect: resolve against the current URL.
-        url = parts->scheme + "://" + url_host(parts->host) + ":" + std::to_string(parts->port) + (loc.front() == '/' ? loc : "/" + loc);
-      } else {
-        url = loc;
+      auto next = net::resolve_url(url, resp->headers["location"]);
+      if (!next) {
+        out.problem = problem(ErrorKind::Connection, url + " redirected to " + next.error().detail);
+        return out;
       }
+      url = std::move(*next);
       continue;
     }
     if (resp->status != 200) {

@@ -16,6 +16,8 @@ from cryptography.x509.oid import NameOID
 checks = 0
 TOKENS = {}  # http-01 token -> key authorization, served by start_http01()
 DELAYS = {}  # http-01 token -> seconds start_http01() waits before answering
+REDIRECTS = {}  # http-01 token (or any name under the challenge path) -> the Location start_http01() answers 302 with
+CHALLENGE_PATH = "/.well-known/acme-challenge/"
 
 
 def passed(n=1):
@@ -139,8 +141,14 @@ def csr_for(names, key=None):
 
 class _Http01(BaseHTTPRequestHandler):
     def do_GET(self):
-        token = self.path.rsplit("/", 1)[-1]
+        # Only the challenge path serves: a redirect resolved against the wrong base misses.
+        token = self.path[len(CHALLENGE_PATH):] if self.path.startswith(CHALLENGE_PATH) else None
         time.sleep(DELAYS.get(token, 0))
+        if token in REDIRECTS:
+            self.send_response(302)
+            self.send_header("Location", REDIRECTS[token])
+            self.end_headers()
+            return
         body = TOKENS.get(token)
         self.send_response(200 if body else 404)
         self.end_headers()
