@@ -235,26 +235,27 @@ Result<Response> Wfe::dispatch(const Request& req, json& logline) {
   }
   const std::string res = seg.size() > 1 ? seg[1] : "";
   const bool get = req.method == "GET" || req.method == "HEAD";
+  // A method the resource does not take: 405 with a problem, and Allow saying which do (RFC 9110 §15.5.6).
+  const auto not_allowed = [&](const char* allow, const std::string& detail) {
+    Response r = problem(Error{ErrorKind::Malformed, detail, {}, {}, {}}, logline, 405);
+    r.headers.emplace_back("Allow", allow);
+    return r;
+  };
   if (res == "directory" && seg.size() == 2) {
-    if (!get) return fail(ErrorKind::Malformed, "use GET for the directory");
+    if (!get) return not_allowed("GET, HEAD", "use GET for the directory, not " + req.method);
     return directory(named);
   }
   if (res == "new-nonce" && seg.size() == 2) {
+    if (!get) return not_allowed("GET, HEAD", "use HEAD or GET for newNonce, not " + req.method);
     Response r;
     // RFC 8555 §7.2: 200 for HEAD, 204 for GET.
     r.status = req.method == "HEAD" ? 200 : 204;
-    if (!get) return fail(ErrorKind::Malformed, "use HEAD or GET for newNonce");
     return r;
   }
   if (res == "renewal-info" && seg.size() == 3 && get) return renewal_info(seg[2]);  // RFC 9773: a plain GET
-  if (get) {
-    // POST-as-GET only (RFC 8555 §6.3): answer 405 with a problem, and say which method works.
-    Error e{ErrorKind::Malformed, "use POST (POST-as-GET with an empty payload) for " + path_of(req.target), {}, {}, {}};
-    Response r = problem(e, logline, 405);
-    r.headers.emplace_back("Allow", "POST");
-    return r;
-  }
-  if (req.method != "POST") return fail(ErrorKind::Malformed, "method " + req.method + " is not allowed");
+  // POST-as-GET only (RFC 8555 §6.3).
+  if (req.method != "POST")
+    return not_allowed("POST", "use POST (POST-as-GET with an empty payload) for " + path_of(req.target) + ", not " + req.method);
   const bool is_new_account = res == "new-account" && seg.size() == 2;
   const bool is_revoke = res == "revoke-cert" && seg.size() == 2;
   if ((is_new_account || (res == "new-order" && seg.size() == 2)) && m_shedder && m_shedder->shedding()) {
