@@ -144,6 +144,9 @@ assert same.headers["Location"] == short_account.headers["Location"], (same.head
 rsa_client = Client(key=jose.JWKRSA(key=rsa.generate_private_key(65537, 2048)), alg=jose.RS256)
 rsa_client.register()
 ok(rsa_client.post(rsa_client.kid, {"contact": ["mailto:new@test.internal"]}), 200, "contact update")
+# An update with "contact": null changes nothing (null is an unset member).
+kept = ok(rsa_client.post(rsa_client.kid, {"contact": None, "status": None}), 200, "update with nulls")
+assert kept["contact"] == ["mailto:new@test.internal"] and kept["status"] == "valid", kept
 
 # ---- Orders.
 expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "x.example.com"}]}), 400, "rejectedIdentifier", "not allowed")
@@ -177,10 +180,15 @@ expect(rsa_client.post(r1.headers["Location"], None), 403, "unauthorized", "anot
 # ---- The answer to a challenge waits (a second at most) for its validation: a quick one answers
 # with the outcome, and the authorization is valid without a poll; a slow one answers "processing"
 # with Retry-After once the second is up, and its result comes later.
-def answer_challenge(name, delay):
+def http01_challenge(name):
+    """newOrder for one DNS name: its authorization's URL and its http-01 challenge."""
     o = ok(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": name}]}), 201, "newOrder " + name)
     az_url = o["authorizations"][0]
-    ch = [x for x in ok(c.post(az_url, None), 200, "authz")["challenges"] if x["type"] == "http-01"][0]
+    return az_url, [x for x in ok(c.post(az_url, None), 200, "authz")["challenges"] if x["type"] == "http-01"][0]
+
+
+def answer_challenge(name, delay):
+    az_url, ch = http01_challenge(name)
     TOKENS[ch["token"]] = c.key_authorization(ch["token"])
     t.DELAYS[ch["token"]] = delay
     t0 = time.monotonic()
@@ -214,9 +222,7 @@ t.passed(2)
 # the URL that sent it (RFC 3986 §5), so "moved-<token>" stays under the challenge path; a loop
 # ends after max_redirects. (The refused ones retry with backoff, so all run at once.)
 def redirected(name, location_of):
-    o = ok(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": name}]}), 201, "newOrder " + name)
-    az_url = o["authorizations"][0]
-    ch = [x for x in ok(c.post(az_url, None), 200, "authz")["challenges"] if x["type"] == "http-01"][0]
+    az_url, ch = http01_challenge(name)
     token = ch["token"]
     t.REDIRECTS[token] = location_of(token)
     TOKENS["moved-" + token] = c.key_authorization(token)
@@ -320,7 +326,12 @@ expect(c.post(D["revokeCert"], {"certificate": der}), 400, "alreadyRevoked", "re
 new_key = jose.JWKEC(key=ec.generate_private_key(ec.SECP384R1()))
 inner = json.loads(acme_jws.JWS.sign(json.dumps({"account": c.kid, "oldKey": c.key.public_key().to_json()}).encode(), key=new_key,
                                      alg=jose.ES384, nonce=None, url=D["keyChange"]).json_dumps())
-expect(c.post(D["keyChange"], {"account": c.kid, "oldKey": rsa_client.key.public_key().to_json()}), 400, "malformed", "keyChange not a JWS")
+p = expect(c.post(D["keyChange"], {"account": c.kid, "oldKey": rsa_client.key.public_key().to_json()}), 400, "malformed", "keyChange not a JWS")
+assert "keyChange payload must be a JWS" in p["detail"], p
+# An inner payload whose "account" is not a string is malformed too (it once was serverInternal).
+odd = json.loads(acme_jws.JWS.sign(json.dumps({"account": 5, "oldKey": c.key.public_key().to_json()}).encode(), key=new_key,
+                                   alg=jose.ES384, nonce=None, url=D["keyChange"]).json_dumps())
+expect(c.post(D["keyChange"], odd), 400, "malformed", "keyChange account a number")
 ok(c.post(D["keyChange"], inner), 200, "keyChange")
 old_key = c.key
 c.key, c.alg = new_key, jose.ES384
