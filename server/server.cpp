@@ -260,7 +260,7 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   // Backpressure (server.overload_lag): the I/O threads' lag decides whether new work is refused.
   LoadShedder shedder(cfg.server.overload_lag);
   wfe.shed_with(&shedder);
-  const std::string threshold = util::format_duration(shedder.threshold());
+  const std::string& threshold = shedder.threshold_text();
   opts.on_loop_lag = [&](std::chrono::steady_clock::duration late) {
     const double lag_ms = std::chrono::duration<double, std::milli>(late).count();
     metrics::registry().set("pkictl_http_loop_lag_seconds", {}, lag_ms / 1000);

@@ -262,7 +262,7 @@ Result<Response> Wfe::dispatch(const Request& req, json& logline) {
     // Before the signature is checked: the cheapest answer, and the client's nonce stays unused.
     metrics::registry().inc("pkictl_overload_refusals_total", {{"resource", res}});
     return fail(Error{ErrorKind::RateLimited,
-                      "the server is overloaded (its I/O threads are more than " + util::format_duration(m_shedder->threshold()) +
+                      "the server is overloaded (its I/O threads are more than " + m_shedder->threshold_text() +
                           " behind), so it refuses new orders and accounts for now; retry after Retry-After seconds (orders under way are still served)",
                       {}, {}, spread_retry_after()});
   }

@@ -9,6 +9,7 @@ using Clock = LoadShedder::Clock;
 
 TEST(LoadShedder, ShedsFromALateProbeUntilTheHoldHasPassedWithoutOne) {
   LoadShedder s(1s);
+  EXPECT_EQ(s.threshold_text(), "1s");  // as pkictl.toml writes it, for the log and the refusals
   const auto t0 = Clock::time_point{} + 1000s;
   EXPECT_EQ(s.observe(5ms, t0), LoadShedder::Change::None);
   EXPECT_FALSE(s.shedding(t0));
