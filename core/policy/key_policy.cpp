@@ -89,8 +89,14 @@ Result<void> check_key(const crypto::PublicKey& key, const KeyPolicy& policy) {
     BIGNUM* e_raw = nullptr;
     if (EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_RSA_E, &e_raw) != 1) return ossl::fail("reading the RSA exponent", ErrorKind::BadPublicKey);
     ossl::Ptr<BIGNUM> e(e_raw);
-    if (!BN_is_odd(e.get()) || BN_cmp(e.get(), BN_value_one()) <= 0 || BN_num_bits(e.get()) < 2)
-      return fail(ErrorKind::BadPublicKey, "RSA public exponent is invalid");
+    // The CA/Browser Forum BR §6.1.6 range, 2^16+1 … 2^256−1, and odd: small exponents such as 3
+    // are what signature forgeries on lax verifiers rely on (Boulder accepts 65537 alone).
+    if (!BN_is_odd(e.get()) || BN_num_bits(e.get()) < 17 || BN_num_bits(e.get()) > 256) {
+      std::string shown = "(over 64 bits)";
+      if (BN_num_bits(e.get()) <= 64) shown = std::to_string(BN_get_word(e.get()));
+      return fail(ErrorKind::BadPublicKey, "RSA public exponent " + shown +
+                                               " is even or outside 65537 … 2^256−1 (CA/Browser Forum BR §6.1.6); generate the key with e = 65537");
+    }
     BIGNUM* n_raw = nullptr;
     if (EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_RSA_N, &n_raw) != 1) return ossl::fail("reading the RSA modulus", ErrorKind::BadPublicKey);
     ossl::Ptr<BIGNUM> n(n_raw);

@@ -4,6 +4,7 @@
 #include <openssl/objects.h>
 #include <openssl/asn1t.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
 #include "core/crypto/digest.hpp"
@@ -49,6 +50,34 @@ Result<crypto::PublicKey> spki_key(const RawSpki& spki) {
   return key;
 }
 
+/** The CSR's signature algorithm must be one without a broken hash: ECDSA, RSA PKCS#1 v1.5 or
+ * RSASSA-PSS over SHA-256/384/512, or Ed25519 (Boulder refuses SHA-1 requests too). OpenSSL
+ * would verify sha1WithRSAEncryption or md5WithRSAEncryption as readily. */
+Result<void> acceptable_signature(const X509_ALGOR& alg) {
+  const int nid = OBJ_obj2nid(alg.algorithm);
+  char name[80] = "an unknown algorithm";
+  if (nid == NID_undef) OBJ_obj2txt(name, sizeof name, alg.algorithm, 1);
+  else OBJ_obj2txt(name, sizeof name, alg.algorithm, 0);
+  int md = NID_undef, pkey = NID_undef;
+  if (nid == NID_ED25519) return {};
+  if (nid == NID_rsassaPss) {
+    // The hash is in the parameters; absent, it is SHA-1 (RFC 4055 §3.1).
+    md = NID_sha1;
+    if (alg.parameter) {
+      std::unique_ptr<RSA_PSS_PARAMS, decltype(&RSA_PSS_PARAMS_free)> pss(static_cast<RSA_PSS_PARAMS*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(RSA_PSS_PARAMS), alg.parameter)), &RSA_PSS_PARAMS_free);
+      if (!pss) return fail(ErrorKind::BadCsr, "the CSR's RSASSA-PSS parameters cannot be read");
+      if (pss->hashAlgorithm) md = OBJ_obj2nid(pss->hashAlgorithm->algorithm);
+    }
+  } else if (OBJ_find_sigid_algs(nid, &md, &pkey) != 1) {
+    md = NID_undef;
+  }
+  if (md == NID_sha256 || md == NID_sha384 || md == NID_sha512) return {};
+  // A PSS signature's name does not say its hash.
+  const std::string hash = nid == NID_rsassaPss && md != NID_undef ? std::string(" over ") + OBJ_nid2sn(md) : "";
+  return fail(ErrorKind::BadCsr, std::string("the CSR is signed with ") + name + hash +
+                                     "; sign it with SHA-256, SHA-384 or SHA-512 (ECDSA, RSA or RSASSA-PSS) or with Ed25519");
+}
+
 }  // namespace
 
 struct CsrParts {
@@ -86,6 +115,7 @@ Result<UntrustedCsr> UntrustedCsr::parse(std::string_view data) {
 
 Result<VerifiedCsr> UntrustedCsr::verify() const {
   const CsrAsn1& r = *m_parts->asn1;
+  PKI_TRY(acceptable_signature(*r.sig_alg));
   PKI_TRY_ASSIGN(auto key, spki_key(*r.info->spki));
   if (ASN1_item_verify_ex(ASN1_ITEM_rptr(CsrInfo), r.sig_alg, r.signature, r.info, nullptr, key.get(), nullptr, nullptr) != 1) {
     Error e = ossl::error("verifying the CSR signature", ErrorKind::BadCsr);

@@ -5,7 +5,7 @@ JWS are made with josepy and certbot's `acme` package (independent implementatio
 the bad requests are made by changing one thing in an otherwise valid request.
 Usage: acme_protocol.py DIRECTORY_URL ROOT_PEM HTTP01_PORT DATABASE
 """
-import hashlib, hmac, json, sqlite3, sys, time
+import hashlib, hmac, json, sqlite3, sys, time, warnings
 
 import josepy as jose
 import requests
@@ -251,6 +251,15 @@ expect(c.post(order["finalize"], {"csr": csr_for(["fin.test.internal", "fin2.tes
 acct_key = c.key.key._wrapped  # josepy wraps the cryptography key
 expect(c.post(order["finalize"], {"csr": csr_for(["fin.test.internal", "fin2.test.internal"], key=acct_key)}), 400, "badCSR", "account key in CSR")
 expect(c.post(order["finalize"], {"csr": "!!!"}), 400, "badCSR", "CSR not base64url")
+# A request signed over SHA-1, or for an RSA key with e = 3, is refused (OpenSSL would take both).
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # cryptography's SHA-1 deprecation
+    sha1_csr = csr_for(["fin.test.internal", "fin2.test.internal"], digest=hashes.SHA1())
+p = expect(c.post(order["finalize"], {"csr": sha1_csr}), 400, "badCSR", "CSR signed over SHA-1")
+assert "ecdsa-with-SHA1" in p["detail"], p
+p = expect(c.post(order["finalize"], {"csr": csr_for(["fin.test.internal", "fin2.test.internal"], key=rsa.generate_private_key(3, 2048))}), 400,
+           "badCSR", "CSR key with exponent 3")
+assert "exponent 3 " in p["detail"], p
 good_csr = csr_for(["fin2.test.internal", "fin.test.internal"])  # CN = fin2, not the first name
 done = ok(c.post(order["finalize"], {"csr": good_csr}), 200, "finalize")
 assert done["status"] == "valid" and "certificate" in done, done

@@ -125,8 +125,8 @@ def ok(r, status, what):
     return r.json() if r.content and r.headers.get("Content-Type", "").endswith("json") else r
 
 
-def csr_for(names, key=None):
-    """A DER CSR (base64url) for DNS names and IP addresses, CN = the first name."""
+def csr_for(names, key=None, digest=None):
+    """A DER CSR (base64url) for DNS names and IP addresses, CN = the first name, signed over SHA-256 unless `digest`."""
     key = key or ec.generate_private_key(ec.SECP256R1())
     sans = []
     for n in names:
@@ -136,7 +136,7 @@ def csr_for(names, key=None):
             sans.append(x509.DNSName(n))
     b = x509.CertificateSigningRequestBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
     b = b.add_extension(x509.SubjectAlternativeName(sans), critical=False)
-    return b64(b.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+    return b64(b.sign(key, digest or hashes.SHA256()).public_bytes(serialization.Encoding.DER))
 
 
 class _Http01(BaseHTTPRequestHandler):

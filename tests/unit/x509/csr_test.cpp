@@ -4,6 +4,13 @@
 #include "core/x509/csr.hpp"
 #include "core/x509/name.hpp"
 
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include <cctype>
+#include <tuple>
+#include <vector>
+
 using namespace pkictl;
 
 TEST(Csr, RoundTripsSubjectKeyAndSans) {
@@ -111,4 +118,65 @@ TEST(Csr, ReadsTheOldPemLabelAndRequestsWithoutExtensions) {
   ASSERT_TRUE(v);
   EXPECT_TRUE(v->requested_sans().empty());
   EXPECT_EQ(v->common_name(), "old.internal");
+}
+
+namespace {
+/** A CSR signed by OpenSSL's own X509_REQ code with the digest (and, for RSA, padding) asked for. */
+std::string csr_signed_with(EVP_PKEY* key, const EVP_MD* md, bool pss) {
+  ossl::Ptr<X509_REQ> req(X509_REQ_new());
+  X509_REQ_set_pubkey(req.get(), key);
+  ossl::Ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;
+  EXPECT_EQ(EVP_DigestSignInit(ctx.get(), &pctx, md, nullptr, key), 1);
+  if (pss) {
+    EXPECT_EQ(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING), 1);
+  }
+  EXPECT_GT(X509_REQ_sign_ctx(req.get(), ctx.get()), 0);
+  unsigned char* der = nullptr;
+  const int n = i2d_X509_REQ(req.get(), &der);
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
+  OPENSSL_free(der);
+  return out;
+}
+}  // namespace
+
+TEST(Csr, RefusesSignaturesOverBrokenHashes) {
+  // OpenSSL verifies SHA-1 requests as readily as any; the request is refused before that.
+  auto rsa = *crypto::PrivateKey::generate(crypto::KeyType::Rsa2048);
+  auto ec = *crypto::PrivateKey::generate(crypto::KeyType::EcP256);
+  for (const auto& [key, md, pss, good] : std::vector<std::tuple<EVP_PKEY*, const EVP_MD*, bool, bool>>{
+           {rsa.get(), EVP_sha1(), false, false},
+           {ec.get(), EVP_sha1(), false, false},
+           {rsa.get(), EVP_sha1(), true, false},
+           {rsa.get(), EVP_sha256(), false, true},
+           {rsa.get(), EVP_sha256(), true, true},
+           {ec.get(), EVP_sha384(), false, true},
+           {ec.get(), EVP_sha512(), false, true}}) {
+    auto csr = x509::UntrustedCsr::parse(csr_signed_with(key, md, pss));
+    ASSERT_TRUE(csr);
+    auto v = csr->verify();
+    EXPECT_EQ(static_cast<bool>(v), good) << EVP_MD_get0_name(md) << (pss ? " PSS" : "");
+    if (!v) {
+      EXPECT_EQ(v.error().kind, ErrorKind::BadCsr);
+      EXPECT_NE(v.error().detail.find("SHA-256"), std::string::npos) << v.error().detail;
+      std::string lower = v.error().detail;
+      for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      EXPECT_NE(lower.find(pss ? "rsassapss over sha1" : "sha1"), std::string::npos) << v.error().detail;
+    }
+  }
+}
+
+TEST(KeyPolicy, RefusesRsaExponentsBelow65537) {
+  ossl::Ptr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+  ASSERT_EQ(EVP_PKEY_keygen_init(ctx.get()), 1);
+  ASSERT_EQ(EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), 2048), 1);
+  ossl::Ptr<BIGNUM> three(BN_new());
+  BN_set_word(three.get(), 3);
+  ASSERT_EQ(EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx.get(), three.get()), 1);
+  EVP_PKEY* raw = nullptr;
+  ASSERT_EQ(EVP_PKEY_keygen(ctx.get(), &raw), 1);
+  auto r = policy::check_key(crypto::PublicKey(ossl::Ptr<EVP_PKEY>(raw)));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::BadPublicKey);
+  EXPECT_NE(r.error().detail.find("exponent 3 "), std::string::npos) << r.error().detail;
 }
