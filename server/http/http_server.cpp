@@ -27,6 +27,7 @@ using asio::awaitable;
 using asio::use_awaitable;
 
 constexpr auto read_timeout = std::chrono::seconds(30);
+constexpr std::size_t header_limit = 16 * 1024;  // ACME requests carry a few headers; Go's net/http allows 1 MiB
 constexpr auto handshake_timeout = std::chrono::seconds(10);
 constexpr auto lag_probe_interval = std::chrono::milliseconds(100);
 
@@ -154,13 +155,48 @@ Request to_request(const bhttp::request<bhttp::string_body>& req, const std::str
   return r;
 }
 
+/** A request over the body or header limit gets its problem (413 / 431, from the handler like
+ * any other answer), then the connection closes. The client is most likely still sending: closing
+ * at once resets the connection under it, and a client that writes its whole body before reading
+ * (Python's requests, for one) sees only the reset. So the rest is read and dropped first,
+ * bounded in bytes and time (nginx's lingering close). */
+template <class Stream, class Parser>
+awaitable<void> refuse_oversized(Stream& stream, beast::flat_buffer& buffer, Parser& parser, Shared& shared, const std::string& remote, bool internal,
+                                 bool body) {
+  // What the parser read before it stopped: the whole header for a body over the limit (Beast
+  // checks Content-Length once the header is in), the start line at most for a header.
+  Request r = to_request(parser.get(), remote);
+  r.body.clear();
+  r.internal = internal;
+  r.oversized = body ? Request::Oversized::Body : Request::Oversized::Header;
+  r.limit = body ? shared.body_limit : header_limit;
+  Response resp = shared.handler(r);  // a problem document: no store, no signature, fine on an I/O thread
+  if (resp.sent) resp.sent(resp);
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), 11};
+  res.set(bhttp::field::server, "pkictl");
+  for (const auto& [k, v] : resp.headers) res.insert(k, v);
+  res.keep_alive(false);
+  res.body() = std::move(resp.body);
+  res.prepare_payload();
+  boost::system::error_code ec;
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+  co_await bhttp::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+  constexpr std::size_t drain_limit = 8 << 20;
+  std::size_t drained = 0;
+  buffer.clear();
+  while (!ec && drained < drain_limit) {
+    drained += co_await stream.async_read_some(buffer.prepare(64 * 1024), asio::redirect_error(use_awaitable, ec));
+    buffer.clear();
+  }
+}
+
 template <class Stream>
 awaitable<void> serve_requests(Stream& stream, std::shared_ptr<Shared> shared, std::string remote, bool internal) {
   beast::flat_buffer buffer;
   for (;;) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.body_limit(shared->body_limit);
-    parser.header_limit(16 * 1024);
+    parser.header_limit(header_limit);
     beast::get_lowest_layer(stream).expires_after(read_timeout);
     boost::system::error_code ec;
     co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
@@ -172,13 +208,8 @@ awaitable<void> serve_requests(Stream& stream, std::shared_ptr<Shared> shared, s
     }
     if (!ec && !parser.is_done()) co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
     if (ec) {
-      if (ec == bhttp::error::body_limit) {
-        bhttp::response<bhttp::string_body> res{bhttp::status::payload_too_large, 11};
-        res.set(bhttp::field::content_type, "application/problem+json");
-        res.body() = R"({"type":"urn:ietf:params:acme:error:malformed","status":413,"detail":"the request body is too large"})";
-        res.prepare_payload();
-        co_await bhttp::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
-      }
+      if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit)
+        co_await refuse_oversized(stream, buffer, parser, *shared, remote, internal, ec == bhttp::error::body_limit);
       co_return;
     }
     const auto& req = parser.get();

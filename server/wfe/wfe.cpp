@@ -116,8 +116,15 @@ Response Wfe::handle(const Request& req) {
   json logline = {{"method", req.method}, {"path", path_of(req.target)}, {"request_id", rid}};
   Response resp;
   try {
-    auto r = req.internal ? internal(req) : dispatch(req, logline);
-    resp = r ? std::move(*r) : problem(r.error(), logline);
+    if (req.oversized != Request::Oversized::No) {
+      const bool body = req.oversized == Request::Oversized::Body;
+      resp = problem(Error{ErrorKind::Malformed, std::string("the request ") + (body ? "body" : "header") + " is larger than the server's limit of " +
+                                                     std::to_string(req.limit) + " bytes" + (body ? "; no ACME request needs that much" : ""), {}, {}, {}},
+                     logline, body ? 413 : 431);
+    } else {
+      auto r = req.internal ? internal(req) : dispatch(req, logline);
+      resp = r ? std::move(*r) : problem(r.error(), logline);
+    }
   } catch (const std::exception& e) {
     resp = problem(Error{ErrorKind::Internal, "unexpected error", e.what(), {}, {}}, logline);
   }

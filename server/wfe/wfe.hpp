@@ -25,6 +25,10 @@ struct Request {
   std::string body;
   std::string remote;
   bool internal = false;  // arrived on a metrics_listen address (plain HTTP, /metrics lives there)
+  /** Set by the transport for a request it stopped reading: its body or header went over the
+   * limit (body then empty; for a header, method and target too). The handler answers 413 / 431. */
+  enum class Oversized { No, Body, Header } oversized = Oversized::No;
+  std::size_t limit = 0;  // the limit it went over, in bytes
 };
 
 struct Response {

@@ -91,6 +91,14 @@ ok(S.post(c.kid + "/orders", data=json.dumps(c.jws(c.kid + "/orders", None)), he
 # A body sent with Transfer-Encoding: chunked (HTTP clients that stream their request bodies).
 chunked = json.dumps(c.jws(c.kid + "/orders", None)).encode()
 ok(S.post(c.kid + "/orders", data=iter([chunked[:40], chunked[40:]]), headers={"Content-Type": "application/jose+json"}), 200, "chunked body")
+# A body or header over the limit is a problem too (the server reads the rest of the body before
+# it closes, so a client that sends it all before reading gets the answer), and the next request on
+# a new connection is served.
+jose_json = {"Content-Type": "application/jose+json"}
+p = expect(S.post(D["newOrder"], data="{" + " " * (1 << 20) + "}", headers=jose_json), 413, "malformed", "1 MiB body")
+assert "65536 bytes" in p["detail"], p
+expect(S.post(D["newOrder"], data=iter([b"{", b" " * (200 << 10), b"}"]), headers=jose_json), 413, "malformed", "200 KiB chunked body")
+expect(S.post(D["newOrder"], data="{}", headers=dict(jose_json, **{"X-Padding": "a" * 20000})), 431, "malformed", "20 KB header")
 expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "a.test.internal"}]}, use_jwk=True), 400, "malformed",
        "jwk on newOrder")
 # An unsupported algorithm (HS256) lists the supported ones.
