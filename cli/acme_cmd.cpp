@@ -396,7 +396,8 @@ void register_acme(CLI::App& app, Context& ctx) {
   auto v = std::make_shared<RevokeOptions>();
   auto* rev = group->add_subcommand("revoke", "Revoke a certificate issued to this account");
   rev->add_option("--cert", v->cert, "The certificate (PEM)")->required()->check(CLI::ExistingFile);
-  rev->add_option("--reason", v->reason, "RFC 5280 reason code (0-6, 8-10; default 0)")->check(CLI::Range(0, 10));
+  rev->add_option("--reason", v->reason, "RFC 5280 reason code (0-6, 9, 10; default 0; pkictl serve takes 0, 1, 3, 4, 5)")
+      ->check(revocation_reason_validator());
   rev->callback([&ctx, c, v] { ctx.action = [&ctx, c, v] { return run_revoke(ctx, *c, *v); }; });
 }
 

@@ -870,17 +870,49 @@ std::string RegistrationAuthority::pem_chain(const acme::CertificateRecord& c, s
 }
 
 Result<void> RegistrationAuthority::revoke(const acme::Account* acct, const crypto::PublicKey* key, std::string_view cert_der, int reason) {
-  if (!ra::valid_revocation_reason(reason)) return fail(ErrorKind::BadRevocationReason, "revocation reason " + std::to_string(reason) + " is not allowed (0-6, 8-10)");
+  if (!ra::subscriber_revocation_reason(reason)) {
+    const std::string_view name = ra::revocation_reason_name(reason);
+    return fail(ErrorKind::BadRevocationReason,
+                "revocation reason " + std::to_string(reason) + (name.empty() ? " is no RFC 5280 reason code" : " (" + std::string(name) + ") cannot be requested over ACME") +
+                    ": use 0 (unspecified), 1 (keyCompromise), 3 (affiliationChanged), 4 (superseded) or 5 (cessationOfOperation)" +
+                    (ra::valid_revocation_reason(reason) ? "; the CA's operator can revoke with it (pkictl cert revoke)" : ""));
+  }
   auto cert = x509::Certificate::parse(cert_der);
   if (!cert) return fail(ErrorKind::Malformed, "\"certificate\" is not a DER certificate");
   PKI_TRY_ASSIGN(auto rec, m_store.certificate_by_serial(m_ca.key_id_hex, cert->serial_hex()));
   if (!rec || rec->der != cert_der) return fail(ErrorKind::NotFound, "this server did not issue that certificate");
-  if (acct && rec->account_id != acct->id)
-    return fail(ErrorKind::Unauthorized, "the certificate was issued to another account; revoke it with that account or the certificate's key");
+  std::string by = acct ? "ACME account " + acct->id : "ACME, the certificate's key";
+  if (acct && rec->account_id != acct->id) {
+    // RFC 8555 §7.6: an account holding authorizations for all of the certificate's identifiers
+    // may revoke it too (someone who lost a server's account key, say). It cannot claim the key
+    // compromised: that blocks the key everywhere, and only the key itself shows it.
+    PKI_TRY_ASSIGN(const bool authorized, holds_authorizations(*acct, *cert));
+    if (!authorized)
+      return fail(ErrorKind::Unauthorized, "the certificate was issued to another account, and this account holds no valid authorization for "
+                                           "one or more of its names: revoke it with the issuing account or the certificate's key, or "
+                                           "validate all its names with this account first (RFC 8555 section 7.6)");
+    if (reason == ra::reason_key_compromise)
+      return fail(ErrorKind::BadRevocationReason, "only the issuing account or the certificate's key can revoke for keyCompromise: sign the "
+                                                  "request with the certificate's key (jwk), which shows the key is out");
+    by += " (holding authorizations for every name in it)";
+  }
   if (!acct && (!key || !key->equals(cert->public_key())))
     return fail(ErrorKind::Unauthorized, "the request is signed neither by the issuing account nor by the certificate's key");
-  PKI_TRY(ra::revoke_certificate(m_store, *rec, reason, m_clock.now(), m_log, acct ? "ACME account " + acct->id : "ACME, the certificate's key"));
+  PKI_TRY(ra::revoke_certificate(m_store, *rec, reason, m_clock.now(), m_log, by));
   return {};
+}
+
+Result<bool> RegistrationAuthority::holds_authorizations(const acme::Account& acct, const x509::Certificate& cert) {
+  const auto sans = cert.sans();
+  if (sans.empty()) return false;
+  for (const auto& san : sans) {
+    if (san.type != x509::GeneralNameType::Dns && san.type != x509::GeneralNameType::Ip) return false;
+    const bool wildcard = san.type == x509::GeneralNameType::Dns && san.value.rfind("*.", 0) == 0;
+    const acme::Identifier base{std::string(x509::to_string(san.type)), wildcard ? san.value.substr(2) : san.value};
+    PKI_TRY_ASSIGN(auto authz, m_store.reusable_authz(acct.id, base, wildcard, m_clock.now()));  // a valid one first
+    if (!authz || authz->status != Status::Valid) return false;
+  }
+  return true;
 }
 
 }  // namespace pkictl::ra

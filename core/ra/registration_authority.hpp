@@ -152,7 +152,9 @@ class RegistrationAuthority final {
   std::string pem_chain(const acme::CertificateRecord& c, std::size_t which = 0) const;
   const IssuingCa& issuing_ca() const { return m_ca; }
 
-  /** revokeCert (§7.6) by the owning account (acct set) or by the certificate's key (key set). */
+  /** revokeCert (§7.6) by an account (acct set: the issuing one, or one holding valid
+   * authorizations for all the certificate's names) or by the certificate's key (key set).
+   * Reasons: the subscriber's (subscriber_revocation_reason). */
   [[nodiscard]] Result<void> revoke(const acme::Account* acct, const crypto::PublicKey* key, std::string_view cert_der, int reason);
 
   /** token.thumbprint, the thumbprint over the account's JWK as its client wrote it (RFC 8555 §8.1):
@@ -160,6 +162,8 @@ class RegistrationAuthority final {
   static std::string key_authorization(const acme::Account& acct, const std::string& token);
 
  private:
+  /** `acct` holds a valid, unexpired authorization for every name the certificate carries. */
+  Result<bool> holds_authorizations(const acme::Account& acct, const x509::Certificate& cert);
   Result<std::vector<acme::Authorization>> authzs_of(const acme::Order& o);
   Result<acme::Order> refresh(acme::Order o);
   /** Logs an account key whose JWK is not in RFC 7518's form, which we tolerate. */

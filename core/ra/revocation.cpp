@@ -23,16 +23,22 @@ constexpr std::array<std::string_view, 11> reason_names = {
     "certificateHold", "", "removeFromCRL", "privilegeWithdrawn", "aACompromise"};
 }
 
+std::string_view revocation_reason_name(int reason) {
+  return reason >= 0 && static_cast<std::size_t>(reason) < reason_names.size() ? reason_names[static_cast<std::size_t>(reason)] : "";
+}
+
 Result<int> parse_revocation_reason(std::string_view text) {
   for (std::size_t i = 0; i < reason_names.size(); ++i)
-    if (!reason_names[i].empty() && util::to_lower(std::string(reason_names[i])) == util::to_lower(std::string(text))) return static_cast<int>(i);
+    if (valid_revocation_reason(static_cast<int>(i)) && util::to_lower(std::string(reason_names[i])) == util::to_lower(std::string(text)))
+      return static_cast<int>(i);
   if (text.size() <= 2 && !text.empty() && std::all_of(text.begin(), text.end(), ::isdigit)) {
     const int n = std::stoi(std::string(text));
     if (valid_revocation_reason(n)) return n;
   }
   return fail(ErrorKind::BadRevocationReason, "unknown revocation reason \"" + std::string(text) +
                                                   "\" (unspecified, keyCompromise, cACompromise, affiliationChanged, superseded, "
-                                                  "cessationOfOperation, certificateHold, privilegeWithdrawn, aACompromise, or 0-10 but 7)");
+                                                  "cessationOfOperation, certificateHold, privilegeWithdrawn, aACompromise, or 0-10 but 7 and 8; "
+                                                  "removeFromCRL belongs in delta CRLs only)");
 }
 
 Result<std::vector<std::string>> revoke_certificate(store::Store& store, const acme::CertificateRecord& rec, int reason, TimePoint now,

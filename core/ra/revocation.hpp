@@ -15,8 +15,16 @@ namespace pkictl::ra {
 
 constexpr int reason_key_compromise = 1;
 
-/** RFC 5280 §5.3.1 reason codes usable in revocations: 0-10 except 7. */
-inline bool valid_revocation_reason(int reason) { return reason >= 0 && reason <= 10 && reason != 7; }
+/** RFC 5280 §5.3.1 reason codes a revocation may carry: 0-10 except 7 (unused) and 8
+ * (removeFromCRL, which only delta CRLs carry, for a held certificate taken off hold). */
+inline bool valid_revocation_reason(int reason) { return reason >= 0 && reason <= 10 && reason != 7 && reason != 8; }
+/** The reasons a subscriber may give over ACME (RFC 8555 §7.6 lets the server allow a subset):
+ * unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation, as Boulder
+ * allows and certbot offers. CA and AA compromise, hold and privilegeWithdrawn are for the
+ * operator to state (pkictl cert revoke). */
+inline bool subscriber_revocation_reason(int reason) { return reason == 0 || reason == 1 || (reason >= 3 && reason <= 5); }
+/** The RFC 5280 name of a reason code ("keyCompromise"), or "" for none. */
+std::string_view revocation_reason_name(int reason);
 /** RFC 5280 reason names ("keyCompromise", "superseded", …) or numbers. Errors: BadRevocationReason. */
 [[nodiscard]] Result<int> parse_revocation_reason(std::string_view text);
 

@@ -335,7 +335,21 @@ expect(rsa_client.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": 
 leaf = x509.load_pem_x509_certificate(cert.text.split("-----END CERTIFICATE-----")[0].encode() + b"-----END CERTIFICATE-----\n")
 der = b64(leaf.public_bytes(serialization.Encoding.DER))
 expect(c.post(D["revokeCert"], {"certificate": der, "reason": 7}), 400, "badRevocationReason", "reason 7")
+# removeFromCRL belongs to delta CRLs; certificateHold and the CA's own compromise are the operator's.
+expect(c.post(D["revokeCert"], {"certificate": der, "reason": 8}), 400, "badRevocationReason", "reason 8")
+p = expect(c.post(D["revokeCert"], {"certificate": der, "reason": 6}), 400, "badRevocationReason", "reason 6 (certificateHold)")
+assert "pkictl cert revoke" in p["detail"], p
 expect(rsa_client.post(D["revokeCert"], {"certificate": der}), 403, "unauthorized", "revoke by another account")
+# RFC 8555 §7.6: an account holding valid authorizations for every name in a certificate may revoke
+# it as well, but not for keyCompromise (only the certificate's key shows that).
+_, order2 = ready_order(c, ["fin.test.internal", "fin2.test.internal"])
+done2 = ok(c.post(order2["finalize"], {"csr": csr_for(["fin.test.internal", "fin2.test.internal"])}), 200, "finalize a second time")
+der2 = b64(pem_certs(c.post(done2["certificate"], None).text)[0].public_bytes(serialization.Encoding.DER))
+ready_order(rsa_client, ["fin.test.internal"])
+expect(rsa_client.post(D["revokeCert"], {"certificate": der2, "reason": 5}), 403, "unauthorized", "revoke by an account holding one name of two")
+ready_order(rsa_client, ["fin.test.internal", "fin2.test.internal"])
+expect(rsa_client.post(D["revokeCert"], {"certificate": der2, "reason": 1}), 400, "badRevocationReason", "keyCompromise by an account holding the names")
+ok(rsa_client.post(D["revokeCert"], {"certificate": der2, "reason": 5}), 200, "revoke by an account holding the names")
 ok(c.post(D["revokeCert"], {"certificate": der, "reason": 1}), 200, "revoke")
 expect(c.post(D["revokeCert"], {"certificate": der}), 400, "alreadyRevoked", "revoke twice")
 
