@@ -98,14 +98,17 @@ Result<Response> Wfe::key_change(const Authenticated& a) {
   const json* jwk = inner.jwk();
   if (!jwk) return fail(ErrorKind::Malformed, "the inner JWS of keyChange must carry the new key as \"jwk\"");
   if (inner.url() != a.jws.url()) return fail(ErrorKind::Malformed, "the inner JWS \"url\" must equal the outer one");
-  PKI_TRY_ASSIGN(auto new_key, acme::jwk_to_key(*jwk));
-  PKI_TRY(acme::verify_jws(inner, new_key));
+  // Which of the two JWSs or keys an error is about is in its detail.
+  auto new_key = acme::jwk_to_key(*jwk);
+  if (!new_key) return fail(new_key.error().kind, "the inner JWS's \"jwk\" (the new key): " + new_key.error().detail);
+  if (auto v = acme::verify_jws(inner, *new_key); !v) return fail(v.error().kind, "the inner JWS (signed by the new key): " + v.error().detail);
   const json payload = json::parse(inner.payload, nullptr, false);
   if (!acme::has_value(payload, "account") || payload["account"] != m_links.account(a.account->id))
     return fail(ErrorKind::Malformed, "the keyChange payload must name this account in \"account\"");
   if (!payload.contains("oldKey")) return fail(ErrorKind::Malformed, "the keyChange payload lacks \"oldKey\"");
-  PKI_TRY_ASSIGN(auto old_key, acme::jwk_to_key(payload["oldKey"]));
-  if (!old_key.equals(*a.key)) return fail(ErrorKind::Unauthorized, "\"oldKey\" is not the account's current key");
+  auto old_key = acme::jwk_to_key(payload["oldKey"]);
+  if (!old_key) return fail(old_key.error().kind, "the keyChange payload's \"oldKey\": " + old_key.error().detail);
+  if (!old_key->equals(*a.key)) return fail(ErrorKind::Unauthorized, "\"oldKey\" is not the account's current key");
   PKI_TRY_ASSIGN(auto acct, m_ra.change_key(*a.account, *jwk));
   Response resp;
   resp.set_json(account_json(acct));

@@ -363,6 +363,15 @@ assert "keyChange payload must be a JWS" in p["detail"], p
 odd = json.loads(acme_jws.JWS.sign(json.dumps({"account": 5, "oldKey": c.key.public_key().to_json()}).encode(), key=new_key,
                                    alg=jose.ES384, nonce=None, url=D["keyChange"]).json_dumps())
 expect(c.post(D["keyChange"], odd), 400, "malformed", "keyChange account a number")
+# The detail says which JWS, or which key, is wrong.
+forged = dict(inner, protected=b64(json.dumps(dict(json.loads(jose.b64.b64decode(inner["protected"])),
+                                                   jwk=jose.JWKEC(key=ec.generate_private_key(ec.SECP384R1())).public_key().to_partial_json())).encode()))
+p = expect(c.post(D["keyChange"], forged), 400, "malformed", "keyChange inner JWS not signed by its jwk")
+assert p["detail"].startswith("the inner JWS (signed by the new key)"), p
+bad_old = json.loads(acme_jws.JWS.sign(json.dumps({"account": c.kid, "oldKey": "x"}).encode(), key=new_key, alg=jose.ES384, nonce=None,
+                                       url=D["keyChange"]).json_dumps())
+p = expect(c.post(D["keyChange"], bad_old), 400, "malformed", "keyChange oldKey not a JWK")
+assert "\"oldKey\"" in p["detail"], p
 ok(c.post(D["keyChange"], inner), 200, "keyChange")
 old_key = c.key
 c.key, c.alg = new_key, jose.ES384
