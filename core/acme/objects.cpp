@@ -54,6 +54,10 @@ Result<Identifier> normalise_identifier(const nlohmann::json& j) {
   const std::string type = j["type"].get<std::string>();
   const std::string value = j["value"].get<std::string>();
   if (type == "dns") {
+    // The absolute form "name." would be ordered as "name", and a CSR that repeats the client's
+    // spelling would then not match it: refused here, where the client can still fix it (Boulder too).
+    if (!value.empty() && value.back() == '.')
+      return fail(ErrorKind::RejectedIdentifier, "\"" + value + "\" ends in a dot: name it without the trailing dot");
     auto gn = x509::parse_general_name("dns:" + value);
     if (!gn) return fail(ErrorKind::RejectedIdentifier, "\"" + value + "\" is not a valid DNS name");
     if (x509::ip_bytes(value)) return fail(ErrorKind::Malformed, "\"" + value + "\" is an IP address: use an identifier of type \"ip\" (RFC 8738)");

@@ -177,6 +177,7 @@ expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "prof.tes
 expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "prof.test.internal"}], "profile": 7}), 400, "malformed", "profile not a string")
 expect(c.post(D["newOrder"], {"identifiers": [{"type": "email", "value": "a@b.c"}]}), 400, "unsupportedIdentifier", "email identifier")
 expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "bad..name.test.internal"}]}), 400, "rejectedIdentifier", "bad name")
+expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "dot.test.internal."}]}), 400, "rejectedIdentifier", "trailing dot")
 expect(c.post(D["newOrder"], {}), 400, "malformed", "no identifiers")
 r1 = c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "same.test.internal"}]})
 r2 = c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "same.test.internal"}]})

@@ -176,7 +176,9 @@ TEST(RequestMembers, NullIsAbsentAndAnotherTypeIsMalformed) {
 }
 
 TEST(Identifiers, NormaliseAndRefuse) {
-  EXPECT_EQ(acme::normalise_identifier({{"type", "dns"}, {"value", "API.Example.Internal."}})->value, "api.example.internal");
+  EXPECT_EQ(acme::normalise_identifier({{"type", "dns"}, {"value", "API.Example.Internal"}})->value, "api.example.internal");
+  // The absolute form would be ordered without its dot, and the client's CSR would then not match.
+  EXPECT_EQ(acme::normalise_identifier({{"type", "dns"}, {"value", "api.example.internal."}}).error().kind, ErrorKind::RejectedIdentifier);
   EXPECT_EQ(acme::normalise_identifier({{"type", "ip"}, {"value", "0:0::1"}})->value, "::1");
   EXPECT_EQ(acme::normalise_identifier({{"type", "dns"}, {"value", "10.0.0.1"}}).error().kind, ErrorKind::Malformed);
   EXPECT_EQ(acme::normalise_identifier({{"type", "email"}, {"value", "a@b"}}).error().kind, ErrorKind::UnsupportedIdentifier);
