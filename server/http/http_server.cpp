@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "core/metrics/metrics.hpp"
@@ -51,6 +52,13 @@ std::shared_ptr<ssl::context> make_tls(const TlsMaterial& m) {
   // TLS 1.2 and 1.3 only.
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
                    ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  // TLS 1.2 with forward secrecy and AEAD only (Mozilla's "intermediate" list without finite-field
+  // DHE): OpenSSL's default also offers CBC suites with SHA-1 MACs. Every ACME client in Debian and
+  // Go's crypto/tls speak these; TLS 1.3's suites are all AEAD and stay as they are.
+  if (SSL_CTX_set_cipher_list(ctx->native_handle(),
+                              "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+                              "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1)
+    throw std::runtime_error("setting the TLS 1.2 cipher suites failed");
   ctx->use_certificate_chain(asio::buffer(m.chain_pem));
   ctx->use_private_key(asio::buffer(m.key_pem), ssl::context::pem);
   return ctx;

@@ -44,6 +44,17 @@ fds() { ls /proc/$SERVER_PID/fd | wc -l; }
 directory_ok() { curl -sf -o /dev/null --max-time "$1" --cacert root/root.crt "$DIRECTORY"; }
 base_fds=$(fds)
 
+# TLS 1.2 and 1.3 only, and TLS 1.2 with ECDHE and AEAD suites only (OpenSSL's default offers CBC
+# with SHA-1 MACs too).
+tls_ok() { echo | timeout 5 openssl s_client -connect "127.0.0.1:$ACME_PORT" -CAfile root/root.crt -verify_return_error "$@" >/dev/null 2>&1; }
+tls_ok -tls1_3 || fail "TLS 1.3 refused"; ok
+tls_ok -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256 || fail "TLS 1.2 with AES-GCM refused"; ok
+tls_ok -tls1_2 -cipher ECDHE-ECDSA-CHACHA20-POLY1305 || fail "TLS 1.2 with ChaCha20-Poly1305 refused"; ok
+for weak in ECDHE-ECDSA-AES128-SHA ECDHE-ECDSA-AES256-SHA384; do
+  ! tls_ok -tls1_2 -cipher $weak || fail "TLS 1.2 with $weak accepted"; ok
+done
+! tls_ok -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' || fail "TLS 1.1 accepted"; ok
+
 # flood N SECONDS: N idle TCP connections held open for SECONDS (in the background).
 flood() {
   timeout $(($2 + 5)) /usr/bin/python3 -c '
