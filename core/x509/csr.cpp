@@ -55,23 +55,22 @@ Result<crypto::PublicKey> spki_key(const RawSpki& spki) {
  * would verify sha1WithRSAEncryption or md5WithRSAEncryption as readily. */
 Result<void> acceptable_signature(const X509_ALGOR& alg) {
   const int nid = OBJ_obj2nid(alg.algorithm);
-  char name[80] = "an unknown algorithm";
-  if (nid == NID_undef) OBJ_obj2txt(name, sizeof name, alg.algorithm, 1);
-  else OBJ_obj2txt(name, sizeof name, alg.algorithm, 0);
-  int md = NID_undef, pkey = NID_undef;
   if (nid == NID_ED25519) return {};
+  int md = NID_undef;
   if (nid == NID_rsassaPss) {
-    // The hash is in the parameters; absent, it is SHA-1 (RFC 4055 §3.1).
-    md = NID_sha1;
+    md = NID_sha1;  // the hash is in the parameters; absent, it is SHA-1 (RFC 4055 §3.1)
     if (alg.parameter) {
-      std::unique_ptr<RSA_PSS_PARAMS, decltype(&RSA_PSS_PARAMS_free)> pss(static_cast<RSA_PSS_PARAMS*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(RSA_PSS_PARAMS), alg.parameter)), &RSA_PSS_PARAMS_free);
+      std::unique_ptr<RSA_PSS_PARAMS, decltype(&RSA_PSS_PARAMS_free)> pss(
+          static_cast<RSA_PSS_PARAMS*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(RSA_PSS_PARAMS), alg.parameter)), &RSA_PSS_PARAMS_free);
       if (!pss) return fail(ErrorKind::BadCsr, "the CSR's RSASSA-PSS parameters cannot be read");
       if (pss->hashAlgorithm) md = OBJ_obj2nid(pss->hashAlgorithm->algorithm);
     }
-  } else if (OBJ_find_sigid_algs(nid, &md, &pkey) != 1) {
+  } else if (int pkey = NID_undef; OBJ_find_sigid_algs(nid, &md, &pkey) != 1) {
     md = NID_undef;
   }
   if (md == NID_sha256 || md == NID_sha384 || md == NID_sha512) return {};
+  char name[80];
+  OBJ_obj2txt(name, sizeof name, alg.algorithm, nid == NID_undef ? 1 : 0);  // an unknown one by its OID
   // A PSS signature's name does not say its hash.
   const std::string hash = nid == NID_rsassaPss && md != NID_undef ? std::string(" over ") + OBJ_nid2sn(md) : "";
   return fail(ErrorKind::BadCsr, std::string("the CSR is signed with ") + name + hash +
