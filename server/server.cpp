@@ -144,8 +144,9 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   rc.challenge_types = cfg.validation.challenge_types;
   const Links links(cfg.server.external_url);
   rc.account_uri_prefix = links.account("");
-  rc.crl_url = links.crl(util::to_hex(*ca_cert.subject_key_id()));
-  rc.ca_issuers_url = links.ca_certificate(util::to_hex(ca_cert.fingerprint()));
+  const Links published(cfg.server.publish_url);  // what certificates name for their CRL and issuer
+  rc.crl_url = published.crl(util::to_hex(*ca_cert.subject_key_id()));
+  rc.ca_issuers_url = published.ca_certificate(util::to_hex(ca_cert.fingerprint()));
   rc.crl_exempt_below = cfg.ca.crl_exempt_below;
   rc.external_account_required = cfg.acme.external_account_required;
   rc.new_account_url = links.acme("/new-account");
@@ -199,6 +200,7 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   http::HttpOptions opts;
   opts.listen = cfg.server.listen;
   opts.internal_listen = cfg.server.metrics_listen;
+  opts.publish_listen = cfg.server.publish_listen;
   opts.io_threads = cfg.server.threads > 0 ? cfg.server.threads : cores;
   opts.workers = cfg.server.workers;
   opts.max_connections = connection_cap(cfg.server.max_connections, logger);

@@ -48,7 +48,7 @@ Result<ServerConfig> load_server_config(const fs::path& path) {
   Result<void> status;
   if (const auto* s = l.section(root, "server", status)) {
     PKI_TRY(l.known_keys(*s, "server.", {"listen", "external_url", "plain_http", "tls_cert", "tls_key", "tls_hostnames", "threads", "workers",
-                                              "metrics_listen", "max_connections", "overload_lag"}));
+                                              "metrics_listen", "publish_listen", "publish_url", "max_connections", "overload_lag"}));
     PKI_TRY(l.get(*s, "server.", "listen", c.server.listen));
     PKI_TRY(l.get(*s, "server.", "external_url", c.server.external_url));
     PKI_TRY(l.get(*s, "server.", "plain_http", c.server.plain_http));
@@ -58,11 +58,23 @@ Result<ServerConfig> load_server_config(const fs::path& path) {
     PKI_TRY(l.get(*s, "server.", "threads", c.server.threads));
     PKI_TRY(l.get(*s, "server.", "workers", c.server.workers));
     PKI_TRY(l.get(*s, "server.", "metrics_listen", c.server.metrics_listen));
+    PKI_TRY(l.get(*s, "server.", "publish_listen", c.server.publish_listen));
+    PKI_TRY(l.get(*s, "server.", "publish_url", c.server.publish_url));
+    if (!c.server.publish_url.empty()) {
+      while (c.server.publish_url.back() == '/') c.server.publish_url.pop_back();
+      const auto scheme = c.server.publish_url.find("://");
+      const std::string name = scheme == std::string::npos ? "" : c.server.publish_url.substr(0, scheme);
+      if ((name != "http" && name != "https") || net_host_of(c.server.publish_url).empty() ||
+          c.server.publish_url.find('/', scheme + 3) != std::string::npos)
+        return fail(l.error(s->get("publish_url"), "server.publish_url",
+                            "must be an http:// (or https://) URL with a host and no path, e.g. \"http://pki.corp.internal\""));
+    }
     PKI_TRY(l.get(*s, "server.", "max_connections", c.server.max_connections));
     PKI_TRY(l.get(*s, "server.", "overload_lag", c.server.overload_lag));
     if (c.server.max_connections < 0)
       return fail(l.error(s->get("max_connections"), "server.max_connections", "must be 0 (automatic) or a positive number of connections"));
     for (const auto& hp : c.server.metrics_listen) PKI_TRY(check_host_port(hp, abs.string() + ": server.metrics_listen"));
+    for (const auto& hp : c.server.publish_listen) PKI_TRY(check_host_port(hp, abs.string() + ": server.publish_listen"));
     for (const auto& hp : c.server.listen) PKI_TRY(check_host_port(hp, abs.string() + ": server.listen"));
     if (c.server.listen.empty()) return fail(ErrorKind::Config, abs.string() + ": server.listen: at least one address is needed");
     if (c.server.tls_cert.empty() != c.server.tls_key.empty())
@@ -151,6 +163,7 @@ Result<ServerConfig> load_server_config(const fs::path& path) {
                             c.server.listen.front().substr(c.server.listen.front().rfind(':') + 1);
   }
   while (!c.server.external_url.empty() && c.server.external_url.back() == '/') c.server.external_url.pop_back();
+  if (c.server.publish_url.empty()) c.server.publish_url = c.server.external_url;
   if (c.validation.issuer_domain_names.empty()) {
     auto url = net_host_of(c.server.external_url);
     if (!url.empty()) c.validation.issuer_domain_names.push_back(url);

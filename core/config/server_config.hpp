@@ -11,6 +11,10 @@ namespace pkictl::config {
 
 struct ServerSection {
   std::vector<std::string> metrics_listen;  // plain-HTTP host:port for /metrics, /healthz, /readyz
+  std::vector<std::string> publish_listen;  // plain-HTTP host:port serving only CRLs and CA certificates
+  // Base of the CRL distribution point and caIssuers URLs put in certificates ("http://pki.corp");
+  // default: external_url.
+  std::string publish_url;
   std::vector<std::string> listen = {"127.0.0.1:14000"};  // host:port, [v6]:port
   std::string external_url;        // e.g. https://acme.corp.internal:14000; default from listen[0]
   bool plain_http = false;         // behind a TLS-terminating proxy

@@ -169,13 +169,13 @@ Request to_request(const bhttp::request<bhttp::string_body>& req, const std::str
  * (Python's requests, for one) sees only the reset. So the rest is read and dropped first,
  * bounded in bytes and time (nginx's lingering close). */
 template <class Stream, class Parser>
-awaitable<void> refuse_oversized(Stream& stream, beast::flat_buffer& buffer, Parser& parser, Shared& shared, const std::string& remote, bool internal,
-                                 bool body) {
+awaitable<void> refuse_oversized(Stream& stream, beast::flat_buffer& buffer, Parser& parser, Shared& shared, const std::string& remote,
+                                 Request::Listener listener, bool body) {
   // What the parser read before it stopped: the whole header for a body over the limit (Beast
   // checks Content-Length once the header is in), the start line at most for a header.
   Request r = to_request(parser.get(), remote);
   r.body.clear();
-  r.internal = internal;
+  r.listener = listener;
   r.oversized = body ? Request::Oversized::Body : Request::Oversized::Header;
   r.limit = body ? shared.body_limit : header_limit;
   Response resp = shared.handler(r);  // a problem document: no store, no signature, fine on an I/O thread
@@ -199,7 +199,7 @@ awaitable<void> refuse_oversized(Stream& stream, beast::flat_buffer& buffer, Par
 }
 
 template <class Stream>
-awaitable<void> serve_requests(Stream& stream, std::shared_ptr<Shared> shared, std::string remote, bool internal) {
+awaitable<void> serve_requests(Stream& stream, std::shared_ptr<Shared> shared, std::string remote, Request::Listener listener) {
   beast::flat_buffer buffer;
   for (;;) {
     bhttp::request_parser<bhttp::string_body> parser;
@@ -217,7 +217,7 @@ awaitable<void> serve_requests(Stream& stream, std::shared_ptr<Shared> shared, s
     if (!ec && !parser.is_done()) co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit)
-        co_await refuse_oversized(stream, buffer, parser, *shared, remote, internal, ec == bhttp::error::body_limit);
+        co_await refuse_oversized(stream, buffer, parser, *shared, remote, listener, ec == bhttp::error::body_limit);
       co_return;
     }
     const auto& req = parser.get();
@@ -225,7 +225,7 @@ awaitable<void> serve_requests(Stream& stream, std::shared_ptr<Shared> shared, s
     const unsigned version = req.version();
     const bool head = req.method() == bhttp::verb::head;
     Request r = to_request(req, remote);
-    r.internal = internal;
+    r.listener = listener;
     ++shared->in_flight;
     Response resp;
     if (shared->pool) {
@@ -277,23 +277,23 @@ awaitable<void> serve_requests(Stream& stream, std::shared_ptr<Shared> shared, s
   }
 }
 
-awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared, bool internal) {
+awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared, Request::Listener listener) {
   std::string remote;
   boost::system::error_code ec;
   auto ep = socket.remote_endpoint(ec);
   if (!ec) remote = ep.address().to_string();
   try {
-    auto tls = internal ? nullptr : shared->current_tls();
+    auto tls = listener == Request::Listener::Acme ? shared->current_tls() : nullptr;  // the others are plain HTTP
     if (!tls) {
       beast::tcp_stream stream(std::move(socket));
-      co_await serve_requests(stream, shared, remote, internal);
+      co_await serve_requests(stream, shared, remote, listener);
       stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     } else {
       beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
       beast::get_lowest_layer(stream).expires_after(handshake_timeout);
       co_await stream.async_handshake(ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
       if (ec) co_return;
-      co_await serve_requests(stream, shared, remote, false);
+      co_await serve_requests(stream, shared, remote, listener);
       beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
       co_await stream.async_shutdown(asio::redirect_error(use_awaitable, ec));
     }
@@ -317,7 +317,7 @@ struct ConnectionSlot {
   std::shared_ptr<Shared> shared;
 };
 
-awaitable<void> accept_loop(tcp::acceptor& acceptor, std::shared_ptr<Shared> shared, bool internal) {
+awaitable<void> accept_loop(tcp::acceptor& acceptor, std::shared_ptr<Shared> shared, Request::Listener listener) {
   asio::steady_timer pause(acceptor.get_executor());
   for (;;) {
     boost::system::error_code ec;
@@ -344,7 +344,7 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, std::shared_ptr<Shared> sha
     }
     socket.set_option(tcp::no_delay(true), ec);
     auto slot = std::make_shared<ConnectionSlot>(shared);
-    asio::co_spawn(acceptor.get_executor(), session(std::move(socket), shared, internal), [slot](std::exception_ptr) {});
+    asio::co_spawn(acceptor.get_executor(), session(std::move(socket), shared, listener), [slot](std::exception_ptr) {});
   }
 }
 
@@ -388,10 +388,12 @@ Result<void> run(const HttpOptions& opts, Handler handler) {
   }
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<std::string> bound;
-  std::vector<bool> internal;
-  std::vector<std::string> all = opts.listen;
-  all.insert(all.end(), opts.internal_listen.begin(), opts.internal_listen.end());
-  for (const auto& hp : all) {
+  std::vector<Request::Listener> kinds;
+  std::vector<std::pair<std::string, Request::Listener>> all;
+  for (const auto& hp : opts.listen) all.emplace_back(hp, Request::Listener::Acme);
+  for (const auto& hp : opts.internal_listen) all.emplace_back(hp, Request::Listener::Metrics);
+  for (const auto& hp : opts.publish_listen) all.emplace_back(hp, Request::Listener::Publish);
+  for (const auto& [hp, kind] : all) {
     PKI_TRY_ASSIGN(auto ep, parse_endpoint(hp));
     auto acc = std::make_unique<tcp::acceptor>(ioc);
     boost::system::error_code ec;
@@ -404,9 +406,9 @@ Result<void> run(const HttpOptions& opts, Handler handler) {
     bound.push_back((local.address().is_v6() ? "[" + local.address().to_string() + "]" : local.address().to_string()) + ":" +
                     std::to_string(local.port()));
     acceptors.push_back(std::move(acc));
-    internal.push_back(acceptors.size() > opts.listen.size());
+    kinds.push_back(kind);
   }
-  for (std::size_t i = 0; i < acceptors.size(); ++i) asio::co_spawn(ioc, accept_loop(*acceptors[i], shared, internal[i]), asio::detached);
+  for (std::size_t i = 0; i < acceptors.size(); ++i) asio::co_spawn(ioc, accept_loop(*acceptors[i], shared, kinds[i]), asio::detached);
 
   // TLS renewal: swap the context for new connections; running ones keep theirs.
   asio::steady_timer renew_timer(ioc);

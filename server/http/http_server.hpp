@@ -19,7 +19,8 @@ struct TlsMaterial {
 
 struct HttpOptions {
   std::vector<std::string> listen;  // host:port; port 0 picks a free one
-  std::vector<std::string> internal_listen;  // plain HTTP, requests marked internal (metrics, health)
+  std::vector<std::string> internal_listen;  // plain HTTP, requests marked Listener::Metrics (metrics, health)
+  std::vector<std::string> publish_listen;   // plain HTTP, requests marked Listener::Publish (CRLs, CA certificates)
   std::optional<TlsMaterial> tls;   // none: plain HTTP (behind a TLS-terminating proxy)
   int io_threads = 2;
   /** 0: handlers run on the I/O threads (they must not block: durability is awaited through

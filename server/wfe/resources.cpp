@@ -284,14 +284,14 @@ Result<Response> Wfe::published(const std::vector<std::string>& seg) {
   if (seg.size() == 2 && seg[0] == "ca" && seg[1] == "index.json") {
     auto describe = [&](const x509::Certificate& c) {
       return json{{"subject", c.subject_text()}, {"sha256", fp(c)}, {"not_after", util::format_time(c.not_after())},
-                  {"url", m_links.ca_certificate(fp(c))}};
+                  {"url", m_published.ca_certificate(fp(c))}};
     };
     json roots = json::array(), inter = json::array();
     for (const auto& c : m_roots) roots.push_back(describe(c));
     for (const auto& c : ca.chain) inter.push_back(describe(c));
     r.set_json({{"roots", roots}, {"intermediates", inter}, {"roots_pem", m_links.base() + "/roots.pem"},
                 {"intermediates_pem", m_links.base() + "/intermediates.pem"},
-                {"crls", m_crl ? json::array({m_links.crl(ca.key_id_hex)}) : json::array()}});
+                {"crls", m_crl ? json::array({m_published.crl(ca.key_id_hex)}) : json::array()}});
     return r;
   }
   if (seg.size() == 2 && seg[0] == "crl" && m_crl && seg[1] == ca.key_id_hex + ".crl") {

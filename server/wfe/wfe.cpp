@@ -122,27 +122,29 @@ Response Wfe::handle(const Request& req) {
                                                      std::to_string(req.limit) + " bytes" + (body ? "; no ACME request needs that much" : ""), {}, {}, {}},
                      logline, body ? 413 : 431);
     } else {
-      auto r = req.internal ? internal(req) : dispatch(req, logline);
+      using L = Request::Listener;
+      auto r = req.listener == L::Metrics ? internal(req) : req.listener == L::Publish ? publication(req, logline) : dispatch(req, logline);
       resp = r ? std::move(*r) : problem(r.error(), logline);
     }
   } catch (const std::exception& e) {
     resp = problem(Error{ErrorKind::Internal, "unexpected error", e.what(), {}, {}}, logline);
   }
   resp.headers.emplace_back("X-Request-Id", rid);
-  if (!req.internal) {
+  if (req.listener == Request::Listener::Acme) {
     if (resp.replay_nonce) {
       resp.headers.emplace_back("Replay-Nonce", m_nonces.issue());
       metrics::registry().inc("pkictl_nonces_issued_total");
     }
     resp.headers.emplace_back("Link", "<" + m_links.directory() + ">;rel=\"index\"");
   }
-  resp.headers.emplace_back("Cache-Control", "no-store");
+  // CRLs and CA certificates may be cached: a CRL says itself until when it holds.
+  if (req.listener != Request::Listener::Publish) resp.headers.emplace_back("Cache-Control", "no-store");
   const auto ms_since = [](std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
   };
   logline["handler_ms"] = ms_since(start);
   // Logged as it goes out: "ms" then includes a held answer's wait and the wait for the disk.
-  resp.sent = [this, logline = std::move(logline), start, ms_since, internal = req.internal,
+  resp.sent = [this, logline = std::move(logline), start, ms_since, internal = req.listener == Request::Listener::Metrics,
                ep = endpoint_label(segments(path_of(req.target)))](const Response& out) mutable {
     const double ms = ms_since(start);
     logline["status"] = out.status;
@@ -292,6 +294,18 @@ Result<Response> Wfe::dispatch(const Request& req, json& logline) {
     return certificate(auth, seg[2], static_cast<std::size_t>(alt), prefers_der(req));
   }
   return fail(ErrorKind::NotFound, "no such resource: " + path_of(req.target));
+}
+
+Result<Response> Wfe::publication(const Request& req, json& logline) {
+  const auto seg = segments(path_of(req.target));
+  if (req.method != "GET" && req.method != "HEAD") {
+    Response r = problem(Error{ErrorKind::Malformed, "this listener serves CRLs and CA certificates with GET, not " + req.method, {}, {}, {}}, logline, 405);
+    r.headers.emplace_back("Allow", "GET, HEAD");
+    return r;
+  }
+  if (seg.size() == 3 && seg[0] == "ca" && seg[1] == "certs") return ca_certificate(seg[2]);
+  if (!seg.empty() && seg[0] != "acme") return published(seg);
+  return fail(ErrorKind::NotFound, "this listener (server.publish_listen) serves CRLs and CA certificates only; the ACME directory is " + m_links.directory());
 }
 
 Result<Response> Wfe::directory(const std::string& name) {

@@ -24,7 +24,9 @@ struct Request {
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::string remote;
-  bool internal = false;  // arrived on a metrics_listen address (plain HTTP, /metrics lives there)
+  /** The kind of listener it arrived on: ACME (listen), metrics_listen (plain HTTP: /metrics and
+   * health), publish_listen (plain HTTP: CRLs and CA certificates only). */
+  enum class Listener { Acme, Metrics, Publish } listener = Listener::Acme;
   /** Set by the transport for a request it stopped reading: its body or header went over the
    * limit (body then empty; for a header, method and target too). The handler answers 413 / 431. */
   enum class Oversized { No, Body, Header } oversized = Oversized::No;
@@ -88,11 +90,13 @@ inline constexpr std::chrono::milliseconds challenge_answer_wait{1000};
 class Wfe final {
  public:
   Wfe(ra::RegistrationAuthority& ra, NonceService& nonces, const config::ServerConfig& cfg, log::Logger& logger)
-      : m_ra(ra), m_nonces(nonces), m_cfg(cfg), m_links(cfg.server.external_url), m_log(logger) {}
+      : m_ra(ra), m_nonces(nonces), m_cfg(cfg), m_links(cfg.server.external_url), m_published(cfg.server.publish_url), m_log(logger) {}
 
   /** Handles one request; never throws (a bug becomes a 500 serverInternal problem). */
   Response handle(const Request& req);
   const Links& links() const { return m_links; }
+  /** The URLs certificates name for their CRL and issuer (server.publish_url; external_url unless set). */
+  const Links& published_links() const { return m_published; }
   /** While `shedder` sheds, new orders and new accounts are refused (rateLimited, Retry-After). */
   void shed_with(const LoadShedder* shedder) { m_shedder = shedder; }
   /** What the server publishes besides ACME: roots (/roots.pem), its CRL (/crl/SKI.crl). */
@@ -126,6 +130,8 @@ class Wfe final {
   Result<Response> published(const std::vector<std::string>& seg);
   /** The metrics listener: /metrics, /healthz, /readyz only. */
   Result<Response> internal(const Request& req);
+  /** The publication listener: CRLs and CA certificates (what published() and ca_certificate() serve), GET and HEAD. */
+  Result<Response> publication(const Request& req, nlohmann::json& logline);
   Result<Response> health(bool ready);
 
   nlohmann::json order_json(const acme::Order& o) const;
@@ -137,6 +143,7 @@ class Wfe final {
   NonceService& m_nonces;
   const config::ServerConfig& m_cfg;
   Links m_links;
+  Links m_published;
   log::Logger& m_log;
   std::vector<x509::Certificate> m_roots;
   ra::CrlPublisher* m_crl = nullptr;

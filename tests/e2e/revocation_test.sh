@@ -6,8 +6,11 @@
 source "$(dirname "$0")/lib.sh"
 make_pki
 start_dns
-ACME_PORT=$(free_port); HTTP01_PORT=$(free_port)
+ACME_PORT=$(free_port); HTTP01_PORT=$(free_port); PUBLISH_PORT=$(free_port)
 write_config pkictl.toml
+# CRLs and the issuer certificate are named and served over plain HTTP (server.publish_url and
+# publish_listen): fetching them over TLS from the server they vouch for would go in a circle.
+sed -i "/^tls_hostnames/a publish_listen = [\"127.0.0.1:$PUBLISH_PORT\"]\npublish_url = \"http://127.0.0.1:$PUBLISH_PORT\"" pkictl.toml
 start_server pkictl.toml
 export REQUESTS_CA_BUNDLE=$WORK/root/root.crt LEGO_CA_CERTIFICATES=$WORK/root/root.crt PKICTL_PASSPHRASE=rev
 BASE=${DIRECTORY%/acme/directory}
@@ -23,6 +26,17 @@ crl_of() { # LEAF OUT.pem: fetch the CRL named by the certificate's distribution
 expect_rc 0 certbot_run certonly --standalone --http-01-port "$HTTP01_PORT" --http-01-address 127.0.0.1 -d crl.test.internal
 live=cb/config/live/crl.test.internal
 crl_of $live/cert.pem crl0.pem
+cdp=$(openssl x509 -in $live/cert.pem -noout -ext crlDistributionPoints | sed -n 's/.*URI://p' | tr -d ' ')
+case $cdp in "http://127.0.0.1:$PUBLISH_PORT/crl/"*.crl) ok ;; *) fail "the CRL distribution point is $cdp, not under publish_url" ;; esac
+issuer_url=$(openssl x509 -in $live/cert.pem -noout -ext authorityInfoAccess | sed -n 's/.*CA Issuers - URI://p' | tr -d ' ')
+case $issuer_url in "http://127.0.0.1:$PUBLISH_PORT/ca/certs/"*.crt) ok ;; *) fail "caIssuers is $issuer_url, not under publish_url" ;; esac
+curl -sf -o issuer.der "$issuer_url" || fail "cannot fetch $issuer_url"
+openssl x509 -inform DER -in issuer.der -noout -subject | grep -q 'E2E Issuing CA' || fail "caIssuers does not serve the issuing CA"; ok
+# The ACME listener serves the CRL too; the publication listener serves nothing else.
+fetch -o crl0b.der "$BASE${cdp#http://127.0.0.1:$PUBLISH_PORT}" && cmp -s crl0b.der crl0.pem.der || fail "the ACME listener serves another CRL"; ok
+[ "$(curl -s -o pub.json -w '%{http_code}' "http://127.0.0.1:$PUBLISH_PORT/acme/directory")" = 404 ] || fail "the publication listener served ACME"
+expect_grep 'serves CRLs and CA certificates only' pub.json
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$cdp")" = 405 ] || fail "the publication listener took a POST"; ok
 openssl verify -crl_check -CAfile root/root.crt -untrusted $live/chain.pem -CRLfile crl0.pem $live/cert.pem >/dev/null \
   || fail "a good certificate does not verify against its CRL"
 ok

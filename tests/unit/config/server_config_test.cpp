@@ -28,6 +28,7 @@ TEST(ServerConfig, LoadsDefaultsAndResolvesPathsRelativeToTheFile) {
   EXPECT_EQ(c->validation.issuer_domain_names, std::vector<std::string>{"localhost"});
   EXPECT_EQ(c->validation.challenge_types.size(), 5u);
   EXPECT_EQ(c->validation.retries, 2);
+  EXPECT_EQ(c->server.publish_url, c->server.external_url);  // certificates name their CRL on the ACME listener unless set
   std::filesystem::remove_all(path.parent_path());
 }
 
@@ -43,6 +44,9 @@ TEST(ServerConfig, RejectsUnknownKeysAndBadValuesWithFileAndLine) {
            {"fail/retries", base + "[validation]\nretries = 99\n", "validation.retries must be 0-10"},
            {"fail/max-connections", base + "[server]\nmax_connections = -5\n", ":5: server.max_connections: must be 0 (automatic) or a positive"},
            {"fail/overload-lag", base + "[server]\noverload_lag = \"soon\"\n", ":5: server.overload_lag: bad duration 'soon'"},
+           {"fail/publish-url-scheme", base + "[server]\npublish_url = \"ldap://pki.internal\"\n", ":5: server.publish_url: must be an http://"},
+           {"fail/publish-url-path", base + "[server]\npublish_url = \"http://pki.internal/crls\"\n", ":5: server.publish_url: must be an http://"},
+           {"fail/publish-listen", base + "[server]\npublish_listen = [\"pki.internal\"]\n", "server.publish_listen: \"pki.internal\" must be host:port"},
            {"fail/no-ca", "[server]\nlisten = [\"127.0.0.1:1\"]\n", "[ca] cert and key are required"},
            {"fail/syntax", "[ca\n", ":1:"}}) {
     SCOPED_TRACE(c.name);
