@@ -431,8 +431,13 @@ Result<acme::Order> RegistrationAuthority::order(const acme::Account& acct, cons
   return refresh(*o);
 }
 
-Result<std::vector<std::string>> RegistrationAuthority::order_ids(const acme::Account& acct, int offset, int limit) {
-  return m_store.order_ids(acct.id, offset, limit);
+Result<std::vector<std::string>> RegistrationAuthority::order_ids(const acme::Account& acct, const std::string& after, int limit) {
+  if (!after.empty()) {
+    PKI_TRY_ASSIGN(auto o, m_store.order_by_id(after));
+    if (!o || o->account_id != acct.id)
+      return fail(ErrorKind::Malformed, "the orders list cursor \"" + after + "\" names no order of this account; start again from the account's orders URL");
+  }
+  return m_store.list_orders(acct.id, after, m_clock.now(), limit);
 }
 
 Result<acme::Authorization> RegistrationAuthority::authorization(const acme::Account& acct, const std::string& id) {

@@ -125,7 +125,8 @@ class RegistrationAuthority final {
   [[nodiscard]] Result<acme::Order> new_order(const acme::Account& acct, const nlohmann::json& payload);
   /** An order of this account with its status brought up to date. NotFound/Unauthorized. */
   [[nodiscard]] Result<acme::Order> order(const acme::Account& acct, const std::string& id);
-  [[nodiscard]] Result<std::vector<std::string>> order_ids(const acme::Account& acct, int offset, int limit);
+  /** The account's orders list: at most `limit` ids after the order `after` (empty: the first page). */
+  [[nodiscard]] Result<std::vector<std::string>> order_ids(const acme::Account& acct, const std::string& after, int limit);
   [[nodiscard]] Result<acme::Authorization> authorization(const acme::Account& acct, const std::string& id);
   [[nodiscard]] Result<acme::Authorization> deactivate_authorization(const acme::Account& acct, const std::string& id);
   /** Starts validation once; a repeated response returns the challenge's current state. */

@@ -42,7 +42,11 @@ class Store {
   [[nodiscard]] virtual Result<std::optional<Order>> find_open_order(const std::string& account_id, const std::string& identifiers_key,
                                                                      TimePoint now) = 0;
   /** Order ids of an account, newest first, `limit` from `offset`. */
-  [[nodiscard]] virtual Result<std::vector<std::string>> order_ids(const std::string& account_id, int offset, int limit) = 0;
+  /** An account's orders list (RFC 8555 §7.1.2.1), newest first: at most `limit` ids, those after
+   * the order `after` (empty: from the newest), leaving out orders recorded invalid and pending or
+   * ready ones expired by `now` (one whose authorization failed is recorded invalid once read). Keyed on the last order seen, so orders made meanwhile shift nothing. */
+  [[nodiscard]] virtual Result<std::vector<std::string>> list_orders(const std::string& account_id, const std::string& after, TimePoint now,
+                                                                     int limit) = 0;
   /** Sets status (and error, certificate id) if the current status is `from`; false otherwise. */
   [[nodiscard]] virtual Result<bool> transition_order(const std::string& id, Status from, Status to,
                                                       const std::optional<nlohmann::json>& error, const audit::Event* ev = nullptr) = 0;

@@ -76,7 +76,7 @@ Result<Response> Wfe::account(const Authenticated& a, const std::string& id) {
   return with_location(std::move(resp), m_links.account(acct.id));
 }
 
-Result<Response> Wfe::account_orders(const Authenticated& a, const std::string& id, int cursor) {
+Result<Response> Wfe::account_orders(const Authenticated& a, const std::string& id, const std::string& cursor) {
   PKI_TRY(require_account(a.account));
   if (a.account->id != id) return fail(ErrorKind::Unauthorized, "the request is signed by another account");
   PKI_TRY_ASSIGN(auto ids, m_ra.order_ids(*a.account, cursor, orders_page_size + 1));
@@ -85,7 +85,7 @@ Result<Response> Wfe::account_orders(const Authenticated& a, const std::string& 
   Response resp;
   resp.set_json({{"orders", urls}});
   if (ids.size() > static_cast<std::size_t>(orders_page_size))
-    resp.headers.emplace_back("Link", "<" + m_links.account(id) + "/orders?cursor=" + std::to_string(cursor + orders_page_size) + ">;rel=\"next\"");
+    resp.headers.emplace_back("Link", "<" + m_links.account(id) + "/orders?cursor=" + ids[orders_page_size - 1] + ">;rel=\"next\"");
   return resp;
 }
 

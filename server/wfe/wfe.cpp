@@ -26,13 +26,21 @@ namespace {
 
 std::string path_of(const std::string& target) { return target.substr(0, target.find('?')); }
 
-int query_int(const std::string& target, const std::string& key) {
+/** The value of `key` in the target's query ("" if absent). Our own links carry only ids, which
+ * need no percent-encoding. */
+std::string query_value(const std::string& target, const std::string& key) {
   const auto q = target.find('?');
-  if (q == std::string::npos) return 0;
-  const std::string query = target.substr(q + 1);
-  const auto at = query.find(key + "=");
-  if (at == std::string::npos) return 0;
-  try { return std::max(0, std::stoi(query.substr(at + key.size() + 1))); } catch (...) { return 0; }
+  if (q == std::string::npos) return {};
+  std::string_view query(target);
+  query.remove_prefix(q + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    if (pair.size() > key.size() && pair.substr(0, key.size()) == key && pair[key.size()] == '=') return std::string(pair.substr(key.size() + 1));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
 }
 
 /** RFC 8555 §7.4.2 with RFC 9110 §12.5.1: true when the Accept header prefers the single DER
@@ -282,7 +290,7 @@ Result<Response> Wfe::dispatch(const Request& req, json& logline) {
   if (res == "key-change" && seg.size() == 2) return key_change(auth);
   if (res == "new-order" && seg.size() == 2) return new_order(auth);
   if (res == "acct" && seg.size() == 3) return account(auth, seg[2]);
-  if (res == "acct" && seg.size() == 4 && seg[3] == "orders") return account_orders(auth, seg[2], query_int(req.target, "cursor"));
+  if (res == "acct" && seg.size() == 4 && seg[3] == "orders") return account_orders(auth, seg[2], query_value(req.target, "cursor"));
   if (res == "order" && seg.size() == 3) return order(auth, seg[2]);
   if (res == "order" && seg.size() == 4 && seg[3] == "finalize") return finalize(auth, seg[2]);
   if (res == "authz" && seg.size() == 3) return authz(auth, seg[2]);

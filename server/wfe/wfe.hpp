@@ -115,7 +115,8 @@ class Wfe final {
   Result<Response> directory(const std::string& name = "");
   Result<Response> new_account(const Authenticated& a, const std::string& directory = "");
   Result<Response> account(const Authenticated& a, const std::string& id);
-  Result<Response> account_orders(const Authenticated& a, const std::string& id, int cursor);
+  /** `cursor`: the last order id of the page before (empty: the first page). */
+  Result<Response> account_orders(const Authenticated& a, const std::string& id, const std::string& cursor);
   Result<Response> key_change(const Authenticated& a);
   Result<Response> new_order(const Authenticated& a);
   Result<Response> order(const Authenticated& a, const std::string& id);

@@ -316,6 +316,25 @@ expect(c.post(done["certificate"] + "/2", None), 404, "malformed", "no such alte
 t.passed()
 orders = ok(c.post(c.kid + "/orders", None), 200, "orders list")
 assert url in orders["orders"], orders
+# The list pages with Link rel="next" (50 a page), newest first, keyed on the last order seen: one
+# made between two pages shifts nothing. Orders recorded invalid are left out (RFC 8555 §7.1.2.1).
+lister = Client()
+lister.register()
+made = [lister.new_order([f"list{i}.test.internal"])[0] for i in range(55)]
+dead_url, dead = lister.new_order(["dead.test.internal"])
+ok(lister.post(dead["authorizations"][0], {"status": "deactivated"}), 200, "deactivate, so the order is invalid")
+assert ok(lister.post(dead_url, None), 200, "the order, now invalid")["status"] == "invalid"
+first = lister.post(lister.kid + "/orders", None)
+page1 = ok(first, 200, "orders list, first page")["orders"]
+nxt = links_of(first, "next")
+assert len(page1) == 50 and len(nxt) == 1 and dead_url not in page1, (len(page1), first.headers)
+newer = lister.new_order(["list-newer.test.internal"])[0]
+second = lister.post(nxt[0], None)
+page2 = ok(second, 200, "orders list, second page")["orders"]
+assert sorted(page1 + page2) == sorted(made) and links_of(second, "next") == [], (len(page1), len(page2), second.headers)
+assert page1[0] == made[-1], "newest first"
+expect(lister.post(lister.kid + "/orders?cursor=nosuchorder", None), 400, "malformed", "orders list with a cursor of no order")
+expect(lister.post(lister.kid + "/orders?cursor=" + url.rsplit("/", 1)[1], None), 400, "malformed", "orders list with another account's order")
 
 # ---- ARI (RFC 9773): "replaces" names one of the account's certificates, and only once.
 ari_leaf = chain[0]

@@ -260,10 +260,16 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<std::vector<std::string>> order_ids(const std::string& account_id, int offset, int limit) override {
+  Result<std::vector<std::string>> list_orders(const std::string& account_id, const std::string& after, TimePoint now, int limit) override {
     return locked("listing orders", [&]() -> Result<std::vector<std::string>> {
-      SQLite::Statement& st = prepare("SELECT id FROM orders WHERE account_id=? ORDER BY created DESC, id LIMIT ? OFFSET ?");
-      st.bind(1, account_id); st.bind(2, limit); st.bind(3, offset);
+      // (created, id) descending; the first page's bound is above every order.
+      SQLite::Statement& st = prepare(
+          "WITH bound(created, id) AS (SELECT created, id FROM orders WHERE id=?1 AND account_id=?2 UNION ALL "
+          "SELECT 9223372036854775807, '' WHERE ?1='') "
+          "SELECT o.id FROM orders o, bound b WHERE o.account_id=?2 AND (o.created < b.created OR (o.created = b.created AND o.id < b.id)) "
+          "AND o.status != 'invalid' AND NOT (o.status IN ('pending','ready') AND o.expires <= ?3) "
+          "ORDER BY o.created DESC, o.id DESC LIMIT ?4");
+      st.bind(1, after); st.bind(2, account_id); st.bind(3, static_cast<int64_t>(secs(now))); st.bind(4, limit);
       std::vector<std::string> out;
       while (st.executeStep()) out.push_back(st.getColumn(0).getString());
       return out;

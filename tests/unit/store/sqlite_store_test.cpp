@@ -310,3 +310,32 @@ TEST(SqliteStore, TheWriteAheadLogIsCheckpointedUnderAuditedWrites) {
   EXPECT_LT(wal, 12u << 20) << "the WAL was not checkpointed";
   EXPECT_GT(fs::file_size(db.db()), 1u << 20) << "nothing reached the database file";
 }
+
+TEST(SqliteStore, TheOrdersListPagesNewestFirstAndLeavesOutInvalidAndExpiredOrders) {
+  test::TempDir db;
+  auto store = *store::open_sqlite_store(db.db());
+  ASSERT_TRUE(store->insert_account(account("a1", "tp1")));
+  ASSERT_TRUE(store->insert_account(account("a2", "tp2")));
+  const TimePoint now(Seconds(1'900'000'000));
+  // o0..o5 made one second apart; o2 invalid, o4 pending but expired; a2's order is not a1's.
+  for (int i = 0; i < 6; ++i) {
+    acme::Order o = test::order("o" + std::to_string(i), "a1");
+    o.created = now - Seconds(100 - i);
+    if (i == 4) {
+      o.status = acme::Status::Pending;
+      o.expires = now - Seconds(1);
+    }
+    ASSERT_TRUE(store->insert_order(o, {}));
+  }
+  ASSERT_TRUE(*store->transition_order("o2", acme::Status::Ready, acme::Status::Invalid, std::nullopt));
+  ASSERT_TRUE(store->insert_order(test::order("other", "a2"), {}));
+  EXPECT_EQ(*store->list_orders("a1", "", now, 2), (std::vector<std::string>{"o5", "o3"}));
+  EXPECT_EQ(*store->list_orders("a1", "o3", now, 2), (std::vector<std::string>{"o1", "o0"}));
+  EXPECT_EQ(*store->list_orders("a1", "o0", now, 2), std::vector<std::string>{});
+  // A newer order does not move the pages after a cursor; another account's order is no cursor.
+  acme::Order newer = test::order("o6", "a1");
+  newer.created = now;
+  ASSERT_TRUE(store->insert_order(newer, {}));
+  EXPECT_EQ(*store->list_orders("a1", "o3", now, 2), (std::vector<std::string>{"o1", "o0"}));
+  EXPECT_EQ(*store->list_orders("a1", "other", now, 2), std::vector<std::string>{});
+}
