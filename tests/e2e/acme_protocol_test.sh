@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # RFC 8555 error paths and idempotency, driven by josepy/acme (Debian's python3-acme) against pkictl
-# serve; then lego and certbot choose the alternate chain through a cross-signed issuing CA.
+# serve; then lego and certbot choose the alternate chain through a cross-signed issuing CA; then
+# order and authorization expiry (tests/e2e/expiry.py) with 3-second lifetimes.
 source "$(dirname "$0")/lib.sh"
 command -v lego >/dev/null && command -v certbot >/dev/null || fail "lego and certbot are needed (scripts/deps.sh installs them)"
 make_pki
@@ -54,5 +55,11 @@ sed -i '/^\[server\]/a workers = 2' pkictl.toml
 start_server pkictl.toml
 timeout 300 /usr/bin/python3 "$HERE/acme_protocol.py" "$DIRECTORY" "$WORK/root/root.crt" "$HTTP01_PORT" "$WORK/data/pkictl.db" ||
   fail "protocol checks failed with [server] workers = 2 (server log: $WORK/serve.log)"
+ok
+# Expiry: orders and authorizations that live 3 s.
+stop_server
+sed -i 's/^\[acme\]$/[acme]\norder_lifetime = "3s"\nauthz_lifetime = "3s"/' pkictl.toml
+start_server pkictl.toml
+timeout 60 /usr/bin/python3 "$HERE/expiry.py" "$DIRECTORY" "$WORK/root/root.crt" "$HTTP01_PORT" || fail "expiry checks failed (server log: $WORK/serve.log)"
 ok
 finish
