@@ -38,10 +38,11 @@ class Store {
   // Orders and authorizations.
   [[nodiscard]] virtual Result<void> insert_order(const Order& o, const std::vector<Authorization>& new_authzs, const audit::Event* ev = nullptr) = 0;
   [[nodiscard]] virtual Result<std::optional<Order>> order_by_id(const std::string& id) = 0;
-  /** An unexpired pending/ready order of `account` for exactly these identifiers. */
+  /** An unexpired pending/ready order of `account` for exactly these identifiers that asked for no
+   * particular validity (notBefore/notAfter) and replaces nothing: what a plain newOrder for them
+   * may get back instead of a new order. */
   [[nodiscard]] virtual Result<std::optional<Order>> find_open_order(const std::string& account_id, const std::string& identifiers_key,
                                                                      TimePoint now) = 0;
-  /** Order ids of an account, newest first, `limit` from `offset`. */
   /** An account's orders list (RFC 8555 §7.1.2.1), newest first: at most `limit` ids, those after
    * the order `after` (empty: from the newest), leaving out orders recorded invalid and pending or
    * ready ones expired by `now` (one whose authorization failed is recorded invalid once read). Keyed on the last order seen, so orders made meanwhile shift nothing. */

@@ -5,7 +5,8 @@ JWS are made with josepy and certbot's `acme` package (independent implementatio
 the bad requests are made by changing one thing in an otherwise valid request.
 Usage: acme_protocol.py DIRECTORY_URL ROOT_PEM HTTP01_PORT DATABASE
 """
-import hashlib, hmac, json, sqlite3, sys, time, warnings
+import datetime, hashlib, hmac, json, sqlite3, sys, time, warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import josepy as jose
 import requests
@@ -29,8 +30,8 @@ def Client(key=None, alg=jose.ES256):
     return t.Client(DIR, key, alg)
 
 
-def ready_order(c, names):
-    r = c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": n} for n in names]})
+def ready_order(c, names, **more):
+    r = c.post(D["newOrder"], dict({"identifiers": [{"type": "dns", "value": n} for n in names]}, **more))
     order = ok(r, 201, "newOrder")
     url = r.headers["Location"]
     for az_url in order["authorizations"]:
@@ -335,6 +336,54 @@ assert sorted(page1 + page2) == sorted(made) and links_of(second, "next") == [],
 assert page1[0] == made[-1], "newest first"
 expect(lister.post(lister.kid + "/orders?cursor=nosuchorder", None), 400, "malformed", "orders list with a cursor of no order")
 expect(lister.post(lister.kid + "/orders?cursor=" + url.rsplit("/", 1)[1], None), 400, "malformed", "orders list with another account's order")
+
+# ---- notBefore/notAfter: the certificate has the validity the order asked for; past the maximum
+# lifetime (30d in this configuration) the order is refused.
+nb = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(hours=1)
+na = nb + datetime.timedelta(hours=5)
+rfc3339 = lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ")
+timed_url, timed = (lambda r: (r.headers["Location"], ok(r, 201, "newOrder with notBefore/notAfter")))(
+    c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "timed.test.internal"}], "notBefore": rfc3339(nb), "notAfter": rfc3339(na)}))
+assert timed["notBefore"] == rfc3339(nb) and timed["notAfter"] == rfc3339(na), timed
+# A newOrder without them is another order, not this one given back.
+plain = c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "timed.test.internal"}]})
+assert ok(plain, 201, "the same identifiers without notBefore/notAfter").get("notAfter") is None and plain.headers["Location"] != timed_url, plain.text
+_, timed = ready_order(c, ["timed.test.internal"], notBefore=rfc3339(nb), notAfter=rfc3339(na))
+timed = ok(c.post(timed["finalize"], {"csr": csr_for(["timed.test.internal"])}), 200, "finalize the timed order")
+timed_leaf = pem_certs(c.post(timed["certificate"], None).text)[0]
+assert (timed_leaf.not_valid_before.replace(tzinfo=datetime.timezone.utc), timed_leaf.not_valid_after.replace(tzinfo=datetime.timezone.utc)) == (nb, na), \
+    (timed_leaf.not_valid_before, timed_leaf.not_valid_after, nb, na)
+p = expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "long.test.internal"}], "notAfter": rfc3339(nb + datetime.timedelta(days=31))}),
+           400, "malformed", "notAfter past the maximum lifetime")
+assert "maximum" in p["detail"], p
+t.passed()
+
+# ---- One account, many orders at once (cert-manager and Caddy do this): each challenge answered
+# three times at once and each order finalized four times at once still make one certificate per
+# order, and every finalize answers with it.
+def parallel_order(i):
+    name = f"par{i}.test.internal"
+    o_url, o = c.new_order([name])
+    ch = c.challenge(o["authorizations"][0], "http-01")[1]
+    TOKENS[ch["token"]] = c.key_authorization(ch["token"])
+    with ThreadPoolExecutor(3) as ex:
+        assert all(r.status_code == 200 for r in ex.map(lambda _: c.post(ch["url"], {}), range(3)))
+    assert c.poll(o_url, until=("ready", "invalid"))["status"] == "ready", o_url
+    csr = csr_for([name])
+    with ThreadPoolExecutor(4) as ex:
+        answers = list(ex.map(lambda _: c.post(o["finalize"], {"csr": csr}), range(4)))
+    assert all(r.status_code == 200 for r in answers), [r.text for r in answers]
+    final = c.poll(o_url)
+    assert {r.json().get("certificate") for r in answers} <= {final["certificate"], None}, [r.json() for r in answers]
+    return o_url.rsplit("/", 1)[1]
+with ThreadPoolExecutor(8) as ex:
+    parallel = list(ex.map(parallel_order, range(16)))
+db = sqlite3.connect(f"file:{DATABASE}?mode=ro", uri=True)
+per_order = dict(db.execute(f"SELECT order_id, COUNT(*) FROM certificates WHERE order_id IN ({','.join('?' * len(parallel))}) GROUP BY order_id",
+                            parallel).fetchall())
+db.close()
+assert per_order == {o: 1 for o in parallel}, per_order
+t.passed(len(parallel))
 
 # ---- ARI (RFC 9773): "replaces" names one of the account's certificates, and only once.
 ari_leaf = chain[0]

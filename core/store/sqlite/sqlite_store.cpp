@@ -253,7 +253,7 @@ class SqliteStore final : public Store {
     return locked("looking up orders", [&]() -> Result<std::optional<Order>> {
       SQLite::Statement& st = prepare(std::string(order_columns) +
                                      " WHERE account_id=? AND identifiers_key=? AND status IN ('pending','ready') AND expires>? "
-                                     "ORDER BY created DESC LIMIT 1");
+                                     "AND not_before IS NULL AND not_after IS NULL AND replaces='' ORDER BY created DESC LIMIT 1");
       st.bind(1, account_id); st.bind(2, key); st.bind(3, static_cast<int64_t>(secs(now)));
       if (!st.executeStep()) return std::optional<Order>();
       return std::optional<Order>(order_from(st));
