@@ -163,21 +163,33 @@ Request to_request(const bhttp::request<bhttp::string_body>& req, const std::str
   return r;
 }
 
-/** A request over the body or header limit gets its problem (413 / 431, from the handler like
- * any other answer), then the connection closes. The client is most likely still sending: closing
- * at once resets the connection under it, and a client that writes its whole body before reading
- * (Python's requests, for one) sees only the reset. So the rest is read and dropped first,
- * bounded in bytes and time (nginx's lingering close). */
+/** What an error from reading a request means for the answer: none (the peer went away or went
+ * quiet), or the reason the request cannot be read. */
+Request::Unread unread_kind(const boost::system::error_code& ec) {
+  if (ec == bhttp::error::body_limit) return Request::Unread::BodyTooLarge;
+  if (ec == bhttp::error::header_limit) return Request::Unread::HeaderTooLarge;
+  // The peer closed (between requests or inside one) or a timer fired: nobody to answer.
+  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec.category() != bhttp::make_error_code(bhttp::error::bad_method).category())
+    return Request::Unread::No;
+  return Request::Unread::BadSyntax;  // bad_method, bad_target, bad_version, bad_field, bad_transfer_encoding, …
+}
+
+/** A request that cannot be read gets its problem (413, 431 or 400, from the handler like any
+ * other answer), then the connection closes. A client whose request is too large is most likely
+ * still sending: closing at once resets the connection under it, and a client that writes its
+ * whole body before reading (Python's requests, for one) sees only the reset. So the rest is read
+ * and dropped first, bounded in bytes and time (nginx's lingering close). */
 template <class Stream, class Parser>
-awaitable<void> refuse_oversized(Stream& stream, beast::flat_buffer& buffer, Parser& parser, Shared& shared, const std::string& remote,
-                                 Request::Listener listener, bool body) {
+awaitable<void> refuse_unread(Stream& stream, beast::flat_buffer& buffer, Parser& parser, Shared& shared, const std::string& remote,
+                              Request::Listener listener, const boost::system::error_code& why) {
   // What the parser read before it stopped: the whole header for a body over the limit (Beast
   // checks Content-Length once the header is in), the start line at most for a header.
   Request r = to_request(parser.get(), remote);
   r.body.clear();
   r.listener = listener;
-  r.oversized = body ? Request::Oversized::Body : Request::Oversized::Header;
-  r.limit = body ? shared.body_limit : header_limit;
+  r.unread = unread_kind(why);
+  r.limit = r.unread == Request::Unread::BodyTooLarge ? shared.body_limit : header_limit;
+  r.why_unread = why.message();
   Response resp = shared.handler(r);  // a problem document: no store, no signature, fine on an I/O thread
   if (resp.sent) resp.sent(resp);
   bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), 11};
@@ -189,8 +201,9 @@ awaitable<void> refuse_oversized(Stream& stream, beast::flat_buffer& buffer, Par
   boost::system::error_code ec;
   beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
   co_await bhttp::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+  // A request too large is likely still being sent; one that is not HTTP has nothing to wait for.
   constexpr std::size_t drain_limit = 8 << 20;
-  std::size_t drained = 0;
+  std::size_t drained = r.unread == Request::Unread::BadSyntax ? drain_limit : 0;
   buffer.clear();
   while (!ec && drained < drain_limit) {
     drained += co_await stream.async_read_some(buffer.prepare(64 * 1024), asio::redirect_error(use_awaitable, ec));
@@ -216,8 +229,7 @@ awaitable<void> serve_requests(Stream& stream, std::shared_ptr<Shared> shared, s
     }
     if (!ec && !parser.is_done()) co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
     if (ec) {
-      if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit)
-        co_await refuse_oversized(stream, buffer, parser, *shared, remote, listener, ec == bhttp::error::body_limit);
+      if (unread_kind(ec) != Request::Unread::No) co_await refuse_unread(stream, buffer, parser, *shared, remote, listener, ec);
       co_return;
     }
     const auto& req = parser.get();

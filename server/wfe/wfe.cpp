@@ -124,8 +124,10 @@ Response Wfe::handle(const Request& req) {
   json logline = {{"method", req.method}, {"path", path_of(req.target)}, {"request_id", rid}};
   Response resp;
   try {
-    if (req.oversized != Request::Oversized::No) {
-      const bool body = req.oversized == Request::Oversized::Body;
+    if (req.unread == Request::Unread::BadSyntax) {
+      resp = problem(Error{ErrorKind::Malformed, "the request is not valid HTTP/1.1 (RFC 9112): " + req.why_unread, {}, {}, {}}, logline, 400);
+    } else if (req.unread != Request::Unread::No) {
+      const bool body = req.unread == Request::Unread::BodyTooLarge;
       resp = problem(Error{ErrorKind::Malformed, std::string("the request ") + (body ? "body" : "header") + " is larger than the server's limit of " +
                                                      std::to_string(req.limit) + " bytes" + (body ? "; no ACME request needs that much" : ""), {}, {}, {}},
                      logline, body ? 413 : 431);

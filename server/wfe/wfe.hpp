@@ -28,9 +28,11 @@ struct Request {
    * health), publish_listen (plain HTTP: CRLs and CA certificates only). */
   enum class Listener { Acme, Metrics, Publish } listener = Listener::Acme;
   /** Set by the transport for a request it stopped reading: its body or header went over the
-   * limit (body then empty; for a header, method and target too). The handler answers 413 / 431. */
-  enum class Oversized { No, Body, Header } oversized = Oversized::No;
-  std::size_t limit = 0;  // the limit it went over, in bytes
+   * limit, or it is not HTTP/1.1 as RFC 9112 has it (what was read of it is here; the body is
+   * empty). The handler answers 413, 431 or 400. */
+  enum class Unread { No, BodyTooLarge, HeaderTooLarge, BadSyntax } unread = Unread::No;
+  std::size_t limit = 0;    // the limit it went over, in bytes
+  std::string why_unread;   // for BadSyntax: what the parser found
 };
 
 struct Response {

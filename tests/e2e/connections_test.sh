@@ -54,6 +54,11 @@ for weak in ECDHE-ECDSA-AES128-SHA ECDHE-ECDSA-AES256-SHA384; do
   ! tls_ok -tls1_2 -cipher $weak || fail "TLS 1.2 with $weak accepted"; ok
 done
 ! tls_ok -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' || fail "TLS 1.1 accepted"; ok
+# A request that is not HTTP/1.1 is answered 400 with a problem saying why, not dropped.
+for bad in 'GARBAGE\r\n\r\n' 'GET /acme/directory HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n'; do
+  printf "$bad" | timeout 10 openssl s_client -quiet -connect "127.0.0.1:$ACME_PORT" -CAfile root/root.crt 2>/dev/null >bad.out || true
+  grep -q '^HTTP/1.1 400' bad.out && grep -q 'not valid HTTP/1.1' bad.out || fail "an unreadable request got: $(head -c 300 bad.out)"; ok
+done
 
 # flood N SECONDS: N idle TCP connections held open for SECONDS (in the background).
 flood() {
