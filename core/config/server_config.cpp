@@ -61,7 +61,7 @@ Result<ServerConfig> load_server_config(const fs::path& path) {
     PKI_TRY(l.get(*s, "server.", "publish_listen", c.server.publish_listen));
     PKI_TRY(l.get(*s, "server.", "publish_url", c.server.publish_url));
     if (!c.server.publish_url.empty()) {
-      while (c.server.publish_url.back() == '/') c.server.publish_url.pop_back();
+      while (!c.server.publish_url.empty() && c.server.publish_url.back() == '/') c.server.publish_url.pop_back();
       const auto scheme = c.server.publish_url.find("://");
       const std::string name = scheme == std::string::npos ? "" : c.server.publish_url.substr(0, scheme);
       if ((name != "http" && name != "https") || net_host_of(c.server.publish_url).empty() ||

@@ -45,7 +45,8 @@ class Store {
                                                                      TimePoint now) = 0;
   /** An account's orders list (RFC 8555 §7.1.2.1), newest first: at most `limit` ids, those after
    * the order `after` (empty: from the newest), leaving out orders recorded invalid and pending or
-   * ready ones expired by `now` (one whose authorization failed is recorded invalid once read). Keyed on the last order seen, so orders made meanwhile shift nothing. */
+   * ready ones expired by `now` (one whose authorization failed is recorded invalid once read).
+   * Keyed on the last order seen, so orders made meanwhile shift nothing. */
   [[nodiscard]] virtual Result<std::vector<std::string>> list_orders(const std::string& account_id, const std::string& after, TimePoint now,
                                                                      int limit) = 0;
   /** Sets status (and error, certificate id) if the current status is `from`; false otherwise. */

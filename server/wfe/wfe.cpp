@@ -166,6 +166,13 @@ Response Wfe::handle(const Request& req) {
   return resp;
 }
 
+Response Wfe::method_not_allowed(const char* allow, const std::string& detail, json& logline) {
+  // RFC 9110 §15.5.6: 405 with Allow saying which methods the resource takes.
+  Response r = problem(Error{ErrorKind::Malformed, detail, {}, {}, {}}, logline, 405);
+  r.headers.emplace_back("Allow", allow);
+  return r;
+}
+
 Response Wfe::problem(const Error& e, json& logline, int status_override) {
   Response r;
   const auto mapping = acme::problem_mapping(e);
@@ -254,12 +261,7 @@ Result<Response> Wfe::dispatch(const Request& req, json& logline) {
   }
   const std::string res = seg.size() > 1 ? seg[1] : "";
   const bool get = req.method == "GET" || req.method == "HEAD";
-  // A method the resource does not take: 405 with a problem, and Allow saying which do (RFC 9110 §15.5.6).
-  const auto not_allowed = [&](const char* allow, const std::string& detail) {
-    Response r = problem(Error{ErrorKind::Malformed, detail, {}, {}, {}}, logline, 405);
-    r.headers.emplace_back("Allow", allow);
-    return r;
-  };
+  const auto not_allowed = [&](const char* allow, const std::string& detail) { return method_not_allowed(allow, detail, logline); };
   if (res == "directory" && seg.size() == 2) {
     if (!get) return not_allowed("GET, HEAD", "use GET for the directory, not " + req.method);
     return directory(named);
@@ -308,11 +310,8 @@ Result<Response> Wfe::dispatch(const Request& req, json& logline) {
 
 Result<Response> Wfe::publication(const Request& req, json& logline) {
   const auto seg = segments(path_of(req.target));
-  if (req.method != "GET" && req.method != "HEAD") {
-    Response r = problem(Error{ErrorKind::Malformed, "this listener serves CRLs and CA certificates with GET, not " + req.method, {}, {}, {}}, logline, 405);
-    r.headers.emplace_back("Allow", "GET, HEAD");
-    return r;
-  }
+  if (req.method != "GET" && req.method != "HEAD")
+    return method_not_allowed("GET, HEAD", "this listener serves CRLs and CA certificates with GET, not " + req.method, logline);
   if (seg.size() == 3 && seg[0] == "ca" && seg[1] == "certs") return ca_certificate(seg[2]);
   if (!seg.empty() && seg[0] != "acme") return published(seg);
   return fail(ErrorKind::NotFound, "this listener (server.publish_listen) serves CRLs and CA certificates only; the ACME directory is " + m_links.directory());

@@ -112,6 +112,8 @@ class Wfe final {
   Result<Response> dispatch(const Request& req, nlohmann::json& logline);
   /** The problem response for `e`; `status_override` replaces the table's HTTP status (405). */
   Response problem(const Error& e, nlohmann::json& logline, int status_override = 0);
+  /** 405 for a method the resource does not take, with the Allow header saying which it does. */
+  Response method_not_allowed(const char* allow, const std::string& detail, nlohmann::json& logline);
   Result<Authenticated> authenticate(const Request& req, bool jwk_allowed, bool kid_allowed);
 
   Result<Response> directory(const std::string& name = "");
