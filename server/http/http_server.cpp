@@ -163,6 +163,17 @@ Request to_request(const bhttp::request<bhttp::string_body>& req, const std::str
   return r;
 }
 
+/** Our Response as Beast's message, for every answer the transport writes. */
+bhttp::response<bhttp::string_body> to_beast(Response&& resp, unsigned version, bool keep_alive) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), version};
+  res.set(bhttp::field::server, "pkictl");
+  for (const auto& [k, v] : resp.headers) res.insert(k, v);
+  res.keep_alive(keep_alive);
+  res.body() = std::move(resp.body);
+  res.prepare_payload();
+  return res;
+}
+
 /** What an error from reading a request means for the answer: none (the peer went away or went
  * quiet), or the reason the request cannot be read. */
 Request::Unread unread_kind(const boost::system::error_code& ec) {
@@ -192,12 +203,7 @@ awaitable<void> refuse_unread(Stream& stream, beast::flat_buffer& buffer, Parser
   r.why_unread = why.message();
   Response resp = shared.handler(r);  // a problem document: no store, no signature, fine on an I/O thread
   if (resp.sent) resp.sent(resp);
-  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), 11};
-  res.set(bhttp::field::server, "pkictl");
-  for (const auto& [k, v] : resp.headers) res.insert(k, v);
-  res.keep_alive(false);
-  res.body() = std::move(resp.body);
-  res.prepare_payload();
+  auto res = to_beast(std::move(resp), 11, false);
   boost::system::error_code ec;
   beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
   co_await bhttp::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
@@ -271,12 +277,7 @@ awaitable<void> serve_requests(Stream& stream, std::shared_ptr<Shared> shared, s
     }
     --shared->in_flight;
     if (resp.sent) resp.sent(resp);
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), version};
-    res.set(bhttp::field::server, "pkictl");
-    for (const auto& [k, v] : resp.headers) res.insert(k, v);
-    res.keep_alive(keep_alive);
-    res.body() = std::move(resp.body);
-    res.prepare_payload();
+    auto res = to_beast(std::move(resp), version, keep_alive);
     if (head) res.body().clear();
     beast::get_lowest_layer(stream).expires_after(read_timeout);
     bhttp::serializer<false, bhttp::string_body> sr{res};
