@@ -247,9 +247,7 @@ Result<Response> Wfe::dispatch(const Request& req, json& logline) {
       if (!auth.post_as_get) return fail(ErrorKind::Malformed, "a CA certificate is fetched with POST-as-GET: the payload must be empty");
       return ca_certificate(seg[2]);
     }
-    if (req.method != "GET" && req.method != "HEAD") return fail(ErrorKind::Malformed, "use GET for " + path_of(req.target));
-    if (ca_cert) return ca_certificate(seg[2]);
-    return published(seg);
+    return published_get(req, seg, ca_cert ? "GET, HEAD, POST" : "GET, HEAD", logline);
   }
   if (seg.empty() || seg[0] != "acme") return fail(ErrorKind::NotFound, "no such resource: " + path_of(req.target));
   // A named ACME endpoint of the policy (/acme/NAME/…) has its own directory and newAccount and
@@ -308,13 +306,18 @@ Result<Response> Wfe::dispatch(const Request& req, json& logline) {
   return fail(ErrorKind::NotFound, "no such resource: " + path_of(req.target));
 }
 
+Result<Response> Wfe::published_get(const Request& req, const std::vector<std::string>& seg, const char* allow, json& logline) {
+  if (req.method != "GET" && req.method != "HEAD")
+    return method_not_allowed(allow, "use GET for " + path_of(req.target) + ", not " + req.method, logline);
+  if (seg.size() == 3 && seg[0] == "ca" && seg[1] == "certs") return ca_certificate(seg[2]);
+  return published(seg);
+}
+
 Result<Response> Wfe::publication(const Request& req, json& logline) {
   const auto seg = segments(path_of(req.target));
-  if (req.method != "GET" && req.method != "HEAD")
-    return method_not_allowed("GET, HEAD", "this listener serves CRLs and CA certificates with GET, not " + req.method, logline);
-  if (seg.size() == 3 && seg[0] == "ca" && seg[1] == "certs") return ca_certificate(seg[2]);
-  if (!seg.empty() && seg[0] != "acme") return published(seg);
-  return fail(ErrorKind::NotFound, "this listener (server.publish_listen) serves CRLs and CA certificates only; the ACME directory is " + m_links.directory());
+  if (seg.empty() || seg[0] == "acme")
+    return fail(ErrorKind::NotFound, "this listener (server.publish_listen) serves CRLs and CA certificates only; the ACME directory is " + m_links.directory());
+  return published_get(req, seg, "GET, HEAD", logline);
 }
 
 Result<Response> Wfe::directory(const std::string& name) {

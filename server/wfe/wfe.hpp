@@ -135,8 +135,11 @@ class Wfe final {
   Result<Response> published(const std::vector<std::string>& seg);
   /** The metrics listener: /metrics, /healthz, /readyz only. */
   Result<Response> internal(const Request& req);
-  /** The publication listener: CRLs and CA certificates (what published() and ca_certificate() serve), GET and HEAD. */
+  /** The publication listener: CRLs and CA certificates (what published_get() serves). */
   Result<Response> publication(const Request& req, nlohmann::json& logline);
+  /** Published material by GET or HEAD, on either listener: a CA certificate, or what published()
+   * serves; another method is 405 with `allow`. */
+  Result<Response> published_get(const Request& req, const std::vector<std::string>& seg, const char* allow, nlohmann::json& logline);
   Result<Response> health(bool ready);
 
   nlohmann::json order_json(const acme::Order& o) const;

@@ -111,7 +111,8 @@ assert "ES256" in p["algorithms"], p
 # GET on a POST-only resource: 405 with a problem.
 expect(S.get(c.kid), 405, "malformed", "GET on account")
 # Any method a resource does not take is 405, and Allow names the ones it does (RFC 9110 §15.5.6).
-for method, url, allow in [("GET", c.kid, "POST"), ("PUT", c.kid, "POST"), ("OPTIONS", DIRECTORY, "GET, HEAD"), ("POST", D["newNonce"], "GET, HEAD")]:
+for method, url, allow in [("GET", c.kid, "POST"), ("PUT", c.kid, "POST"), ("OPTIONS", DIRECTORY, "GET, HEAD"), ("POST", D["newNonce"], "GET, HEAD"),
+                           ("PUT", DIRECTORY.rsplit("/acme/", 1)[0] + "/roots.pem", "GET, HEAD")]:
     r = S.request(method, url, data="{}", headers={"Content-Type": "application/jose+json"})
     expect(r, 405, "malformed", f"{method} {url}")
     assert r.headers.get("Allow") == allow and method in r.json()["detail"], (method, url, r.headers, r.text)
