@@ -20,6 +20,8 @@ struct Identifier {
   bool operator==(const Identifier&) const = default;
   bool operator<(const Identifier& o) const { return type != o.type ? type < o.type : value < o.value; }
   bool wildcard() const { return type == "dns" && value.rfind("*.", 0) == 0; }
+  /** What its authorization names (RFC 8555 §7.1.4): a wildcard's base domain, else itself. */
+  Identifier base() const { return wildcard() ? Identifier{type, value.substr(2)} : *this; }
   nlohmann::json to_json() const { return {{"type", type}, {"value", value}}; }
 };
 

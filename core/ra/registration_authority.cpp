@@ -371,7 +371,7 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
   for (const auto& ident : o.identifiers) {
     // RFC 8555 §7.1.4: a wildcard's authorization names the base domain and says "wildcard".
     const bool wildcard = ident.wildcard();
-    const acme::Identifier base{ident.type, wildcard ? ident.value.substr(2) : ident.value};
+    const acme::Identifier base = ident.base();
     PKI_TRY_ASSIGN(auto existing, m_store.reusable_authz(acct.id, base, wildcard, now));
     if (existing) {
       o.authz_ids.push_back(existing->id);
@@ -912,9 +912,8 @@ Result<bool> RegistrationAuthority::holds_authorizations(const acme::Account& ac
   if (sans.empty()) return false;
   for (const auto& san : sans) {
     if (san.type != x509::GeneralNameType::Dns && san.type != x509::GeneralNameType::Ip) return false;
-    const bool wildcard = san.type == x509::GeneralNameType::Dns && san.value.rfind("*.", 0) == 0;
-    const acme::Identifier base{std::string(x509::to_string(san.type)), wildcard ? san.value.substr(2) : san.value};
-    PKI_TRY_ASSIGN(auto authz, m_store.reusable_authz(acct.id, base, wildcard, m_clock.now()));  // a valid one first
+    const acme::Identifier name{std::string(x509::to_string(san.type)), san.value};
+    PKI_TRY_ASSIGN(auto authz, m_store.reusable_authz(acct.id, name.base(), name.wildcard(), m_clock.now()));  // a valid one first
     if (!authz || authz->status != Status::Valid) return false;
   }
   return true;
