@@ -84,7 +84,12 @@ expect_grep 'h1.test.internal: renewal failed, the previous certificates? stays?
 cmp -s h.crt h.before || fail "a failed renewal changed h.crt"; ok
 start_server pkictl.toml
 
-# --- Revoke, key rollover, contact update, deactivation.
+# --- Revoke, key rollover, contact update, deactivation. Reasons 7 (unassigned) and 8
+# (removeFromCRL, delta CRLs only) are usage errors.
+for r in 7 8; do
+  expect_rc 2 acme revoke --cert w.crt --reason $r
+  expect_grep "reason $r is not a revocation reason code" "$WORK/err"
+done
 expect_rc 0 acme revoke --cert w.crt --reason 4
 expect_grep 'certificate revoked' "$WORK/serve.log"
 expect_rc 0 acme account rollover --key-type ec-p384

@@ -32,6 +32,15 @@ TEST(ServerConfig, LoadsDefaultsAndResolvesPathsRelativeToTheFile) {
   std::filesystem::remove_all(path.parent_path());
 }
 
+TEST(ServerConfig, PublishUrlLosesItsTrailingSlashes) {
+  test::TempDir dir;
+  const auto path = write(dir, base + "[server]\npublish_url = \"http://pki.internal//\"\n");
+  auto c = config::load_server_config(path);
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->server.publish_url, "http://pki.internal");  // as external_url does
+  std::filesystem::remove_all(path.parent_path());
+}
+
 TEST(ServerConfig, RejectsUnknownKeysAndBadValuesWithFileAndLine) {
   struct Case { const char* name; std::string text; const char* want; };
   for (const Case& c : std::initializer_list<Case>{
