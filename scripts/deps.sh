@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build ccache pkg-config git openssl ca-certificates
       libssl-dev libcli11-dev libtomlplusplus-dev libsqlitecpp-dev libsqlite3-dev
       libcurl4-openssl-dev libc-ares-dev libidn2-dev libgfshare-dev libp11-dev libp11-kit-dev softhsm2 libjemalloc-dev libboost-dev libboost-system-dev libgtest-dev nlohmann-json3-dev
-      sqlite3 curl certbot lego pebble uacme dehydrated acme-tiny ruby-acme-client apache2-bin nodejs golang-go golang-golang-x-crypto-dev zsh fish man-db systemd
+      sqlite3 curl certbot lego pebble uacme dehydrated acme-tiny ruby-acme-client acmetool lacme apache2-bin nodejs golang-go golang-golang-x-crypto-dev zsh fish man-db systemd
       python3-jsonschema python3-yaml python3-prometheus-client default-jre-headless)
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/pkictl-tests  # what the tests need outside the checkout
