@@ -61,9 +61,11 @@ Result<std::vector<std::string>> parse_contacts(const json& payload) {
   if (!payload["contact"].is_array()) return fail(ErrorKind::Malformed, "\"contact\" must be an array of URLs");
   for (const auto& c : payload["contact"]) {
     if (!c.is_string()) return fail(ErrorKind::InvalidContact, "each contact must be a string URL");
-    const std::string v = c.get<std::string>();
-    if (v.rfind("mailto:", 0) != 0)
+    std::string v = c.get<std::string>();
+    // A URI scheme is case-insensitive (RFC 3986 §3.1): MAILTO: is mailto:, stored in that form.
+    if (v.size() < 7 || util::to_lower(v.substr(0, 7)) != "mailto:")
       return fail(ErrorKind::UnsupportedContact, "contact \"" + v + "\" is not supported: only mailto: URLs are");
+    v.replace(0, 7, "mailto:");
     const std::string addr = v.substr(7);
     const auto at = addr.find('@');
     if (at == std::string::npos || at == 0 || at + 1 >= addr.size() || addr.find_first_of(",?& <>\"") != std::string::npos ||

@@ -124,6 +124,13 @@ expect(ghost.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "a.te
 expect(Client().post(D["newAccount"], {"onlyReturnExisting": True}, use_jwk=True), 400, "accountDoesNotExist", "onlyReturnExisting")
 expect(Client().post(D["newAccount"], {"contact": ["mailto:not-an-address"]}, use_jwk=True), 400, "invalidContact", "bad contact")
 expect(Client().post(D["newAccount"], {"contact": ["tel:+1555"]}, use_jwk=True), 400, "unsupportedContact", "tel contact")
+# An empty payload is POST-as-GET, not an account object: no account is made of it.
+p = expect(Client().post(D["newAccount"], None, use_jwk=True), 400, "malformed", "newAccount POST-as-GET")
+assert "{}" in p["detail"], p
+# A URI scheme is case-insensitive: MAILTO: is taken, and kept as mailto:.
+r = Client().post(D["newAccount"], {"termsOfServiceAgreed": True, "contact": ["MAILTO:Ops@test.internal"]}, use_jwk=True)
+ok(r, 201, "MAILTO: contact")
+assert r.json()["contact"] == ["mailto:Ops@test.internal"], r.text
 # A member of the wrong type is malformed, named in the detail (it once was serverInternal); null
 # is an unset member, as Go's JSON (Boulder, Pebble) reads it.
 p = expect(Client().post(D["newAccount"], {"termsOfServiceAgreed": "yes"}, use_jwk=True), 400, "malformed", "termsOfServiceAgreed a string")
