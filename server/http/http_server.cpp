@@ -149,10 +149,20 @@ Response not_durable(Response original) {
   return r;
 }
 
+/** The origin-form of a request target (RFC 9112 §3.2): an absolute-form target
+ * ("https://host/acme/directory"), which a server MUST accept, loses its scheme and authority. */
+std::string origin_form(std::string_view target) {
+  const auto scheme_end = target.find("://");
+  if (scheme_end == std::string_view::npos || target.substr(0, 1) == "/") return std::string(target);
+  const auto path = target.find_first_of("/?", scheme_end + 3);
+  if (path == std::string_view::npos) return "/";
+  return (target[path] == '?' ? "/" : "") + std::string(target.substr(path));
+}
+
 Request to_request(const bhttp::request<bhttp::string_body>& req, const std::string& remote) {
   Request r;
   r.method = std::string(req.method_string());
-  r.target = std::string(req.target());
+  r.target = origin_form(std::string_view(req.target().data(), req.target().size()));
   for (const auto& f : req) {
     std::string name(f.name_string());
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -244,6 +254,12 @@ awaitable<void> serve_requests(Stream& stream, std::shared_ptr<Shared> shared, s
     const bool head = req.method() == bhttp::verb::head;
     Request r = to_request(req, remote);
     r.listener = listener;
+    if (version >= 11 && req.find(bhttp::field::host) == req.end()) {
+      // RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without Host. The message
+      // itself was read whole, so the connection can go on.
+      r.unread = Request::Unread::BadSyntax;
+      r.why_unread = "there is no Host header field";
+    }
     ++shared->in_flight;
     Response resp;
     if (shared->pool) {

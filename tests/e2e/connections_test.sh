@@ -60,6 +60,16 @@ for bad in 'GARBAGE\r\n\r\n' 'GET /acme/directory HTTP/1.1\r\nHost: x\r\nTransfe
   grep -q '^HTTP/1.1 400' bad.out && grep -q 'not valid HTTP/1.1' bad.out || fail "an unreadable request got: $(head -c 300 bad.out)"; ok
 done
 
+# RFC 9112 §3.2: an HTTP/1.1 request without Host is 400, and the connection goes on (the next
+# request on it is answered); HTTP/1.0 needs no Host; an absolute-form target is accepted.
+printf 'GET /acme/directory HTTP/1.1\r\n\r\nGET /acme/directory HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+  timeout 10 openssl s_client -quiet -connect "127.0.0.1:$ACME_PORT" -CAfile root/root.crt 2>/dev/null >nohost.out || true
+grep -q '^HTTP/1.1 400' nohost.out && grep -q 'no Host header' nohost.out && grep -q '"newNonce"' nohost.out || fail "HTTP/1.1 without Host got: $(head -c 400 nohost.out)"; ok
+for req in 'GET /acme/directory HTTP/1.0\r\n\r\n' "GET https://localhost:$ACME_PORT/acme/directory HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"; do
+  printf "$req" | timeout 10 openssl s_client -quiet -connect "127.0.0.1:$ACME_PORT" -CAfile root/root.crt 2>/dev/null >form.out || true
+  grep -q '^HTTP/1.[01] 200' form.out && grep -q '"newNonce"' form.out || fail "$req got: $(head -c 300 form.out)"; ok
+done
+
 # flood N SECONDS: N idle TCP connections held open for SECONDS (in the background).
 flood() {
   timeout $(($2 + 5)) /usr/bin/python3 -c '
