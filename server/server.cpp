@@ -184,6 +184,20 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
     }
   });
   NonceService nonces;
+  // What the last graceful stop handed over: nonces issued before the restart stay redeemable.
+  // The file is removed (durably) before anything is served, so a crash after this start can
+  // never bring back a state that has forgotten the nonces used since.
+  const auto nonce_state = cfg.data_dir / "nonces.state";
+  const auto unix_now = [&clock] { return static_cast<std::int64_t>(clock.now().time_since_epoch().count()); };
+  constexpr std::int64_t nonce_state_max_age_s = 3600;
+  if (auto saved = util::read_file(nonce_state, 1 << 20)) {
+    PKI_TRY(util::remove_file_durable(nonce_state));
+    if (nonces.import_state(*saved, unix_now(), nonce_state_max_age_s))
+      logger.info("nonces issued before the restart are accepted", {{"issued_before", nonces.issued()}});
+    else
+      logger.warn("the saved nonce state is malformed or over an hour old: nonces issued before the restart get badNonce (clients retry)",
+                  {{"file", nonce_state.string()}});
+  }
   Wfe wfe(ra, nonces, cfg, logger);
   // Published: the roots (for bootstrap by fingerprint), the CRL of the issuing CA.
   std::vector<x509::Certificate> roots;
@@ -313,6 +327,12 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
       resp.hold->refresh = [deferred, refresh = std::move(resp.hold->refresh)](Response& out) { deferred(out, refresh); };
     return resp;
   });
+  // Every connection is closed: no nonce is issued or redeemed any more.
+  util::WriteOptions secret;
+  secret.mode = 0600;
+  secret.replace = true;
+  if (auto saved = util::write_file_atomic(nonce_state, nonces.export_state(unix_now()), secret); !saved)
+    logger.warn("the nonce state could not be saved: nonces issued before the restart will get badNonce", {{"error", saved.error().detail}});
   validator.stop();
   sign_head();  // the last events get a checkpoint before the process ends
   logger.info("stopped");

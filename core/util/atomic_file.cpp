@@ -141,6 +141,15 @@ Result<std::string> read_file(const std::filesystem::path& path, std::size_t max
   return data;
 }
 
+Result<void> remove_file_durable(const std::filesystem::path& path) {
+  if (::unlink(path.c_str()) != 0) {
+    if (errno == ENOENT) return {};
+    return fail(ErrorKind::Io, "removing " + path.string() + ": " + errno_text(errno));
+  }
+  const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  return sync_directory(dir);
+}
+
 Result<void> ensure_directory(const std::filesystem::path& dir, unsigned mode) {
   std::error_code ec;
   if (std::filesystem::is_directory(dir, ec)) return {};

@@ -31,6 +31,10 @@ struct WriteOptions {
 [[nodiscard]] Result<std::string> read_file(const std::filesystem::path& path,
                                             std::size_t max_bytes = 64u << 20);
 
+/** Removes a file and fsyncs its directory, so the removal survives a crash. A missing file is
+ * not an error. Errors: Io. */
+[[nodiscard]] Result<void> remove_file_durable(const std::filesystem::path& path);
+
 /** Creates a directory (and parents) with the given mode if it does not exist. Errors: Io. */
 [[nodiscard]] Result<void> ensure_directory(const std::filesystem::path& dir, unsigned mode = 0755);
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # RFC 8555 error paths and idempotency, driven by josepy/acme (Debian's python3-acme) against pkictl
-# serve; then lego and certbot choose the alternate chain through a cross-signed issuing CA; then
-# order and authorization expiry (tests/e2e/expiry.py) with 3-second lifetimes.
+# serve; then lego and certbot choose the alternate chain through a cross-signed issuing CA; nonces
+# across a graceful restart and a kill (tests/e2e/nonce_restart.py); then order and authorization
+# expiry (tests/e2e/expiry.py) with 3-second lifetimes.
 source "$(dirname "$0")/lib.sh"
 command -v lego >/dev/null && command -v certbot >/dev/null || fail "lego and certbot are needed (scripts/deps.sh installs them)"
 make_pki
@@ -49,17 +50,28 @@ sys.exit(0 if held else 1)
 PY
 ok
 # Again with handlers on a worker pool ([server] workers): requests, and the refresh of a held
-# challenge answer, run there and resume on the I/O threads.
+# challenge answer, run there and resume on the I/O threads. Across this restart, nonces hold: the
+# stop saves their state (0600), the start takes it (the file is gone once it serves).
+nonce_restart() { timeout 60 /usr/bin/python3 "$HERE/nonce_restart.py" "$1" "$DIRECTORY" "$WORK/root/root.crt" nonce-restart.json || fail "nonce_restart.py $1 failed"; ok; }
+nonce_restart before
 stop_server
+[ "$(stat -c %a data/nonces.state)" = 600 ] || fail "the saved nonce state is not 0600"; ok
 sed -i '/^\[server\]/a workers = 2' pkictl.toml
 start_server pkictl.toml
+[ ! -e data/nonces.state ] || fail "the nonce state was left behind after the start"; ok
+expect_grep 'nonces issued before the restart are accepted' "$WORK/serve.log"
+nonce_restart after
 timeout 300 /usr/bin/python3 "$HERE/acme_protocol.py" "$DIRECTORY" "$WORK/root/root.crt" "$HTTP01_PORT" "$WORK/data/pkictl.db" ||
   fail "protocol checks failed with [server] workers = 2 (server log: $WORK/serve.log)"
 ok
-# Expiry: orders and authorizations that live 3 s.
-stop_server
+# Expiry: orders and authorizations that live 3 s. Killed, not stopped: no nonce state is saved,
+# and the nonces of the killed process get badNonce.
+nonce_restart before
+kill -KILL "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+[ ! -e data/nonces.state ] || fail "a killed server left a nonce state"; ok
 sed -i 's/^\[acme\]$/[acme]\norder_lifetime = "3s"\nauthz_lifetime = "3s"/' pkictl.toml
 start_server pkictl.toml
+nonce_restart killed
 timeout 60 /usr/bin/python3 "$HERE/expiry.py" "$DIRECTORY" "$WORK/root/root.crt" "$HTTP01_PORT" || fail "expiry checks failed (server log: $WORK/serve.log)"
 ok
 finish

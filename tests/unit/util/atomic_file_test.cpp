@@ -75,3 +75,16 @@ TEST(AtomicFile, ReadingAMissingFileIsNotFound) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, ErrorKind::NotFound);
 }
+
+TEST(AtomicFile, RemoveFileDurableRemovesAndToleratesAMissingFile) {
+  TempDir dir;
+  ASSERT_TRUE(util::write_file_atomic(dir.path / "state", "x"));
+  ASSERT_TRUE(util::remove_file_durable(dir.path / "state"));
+  EXPECT_FALSE(fs::exists(dir.path / "state"));
+  EXPECT_TRUE(util::remove_file_durable(dir.path / "state"));  // already gone: nothing to do
+  const auto r = util::remove_file_durable(dir.path / "no-such-dir" / "state");
+  EXPECT_TRUE(r);  // ENOENT too
+  fs::create_directory(dir.path / "sub");
+  ASSERT_TRUE(util::write_file_atomic(dir.path / "sub" / "f", "x"));
+  EXPECT_FALSE(util::remove_file_durable(dir.path / "sub"));  // a directory is not a file: an Io error
+}
