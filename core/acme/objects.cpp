@@ -59,7 +59,7 @@ Result<Identifier> normalise_identifier(const nlohmann::json& j) {
     if (!value.empty() && value.back() == '.')
       return fail(ErrorKind::RejectedIdentifier, "\"" + value + "\" ends in a dot: name it without the trailing dot");
     auto gn = x509::parse_general_name("dns:" + value);
-    if (!gn) return fail(ErrorKind::RejectedIdentifier, "\"" + value + "\" is not a valid DNS name");
+    if (!gn) return fail(ErrorKind::RejectedIdentifier, gn.error().detail);
     if (x509::ip_bytes(value)) return fail(ErrorKind::Malformed, "\"" + value + "\" is an IP address: use an identifier of type \"ip\" (RFC 8738)");
     return Identifier{"dns", gn->value};
   }

@@ -1,9 +1,11 @@
 #include "core/x509/general_name.hpp"
 
 #include <arpa/inet.h>
+#include <idn2.h>
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 namespace pkictl::x509 {
 namespace {
@@ -22,22 +24,44 @@ Result<ossl::Ptr<GENERAL_NAME>> make_gn(int type, ossl::Ptr<ASN1_STRING> value) 
   return gn;
 }
 
-bool valid_dns_name(std::string_view v, bool allow_leading_dot) {
-  if (allow_leading_dot && !v.empty() && v.front() == '.') v.remove_prefix(1);
-  if (v.empty() || v.size() > 253) return false;
-  std::size_t label = 0;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    const char c = v[i];
-    if (c == '.') {
-      if (label == 0) return false;
-      label = 0;
-      continue;
-    }
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-                    (c == '*' && i == 0 && v.size() > 1 && v[1] == '.');
-    if (!ok || ++label > 63) return false;
+/** Whether an xn-- label is a valid A-label: it decodes (Punycode, IDNA2008) and encodes back to
+ * itself. A malformed one could compare equal to nothing or to anything in a name constraint or a
+ * policy. */
+bool valid_a_label(const std::string& label) {
+  char* u = nullptr;
+  int rc = idn2_to_unicode_8z8z(label.c_str(), &u, 0);
+  std::string again;
+  if (rc == IDN2_OK) {
+    char* a = nullptr;
+    rc = idn2_to_ascii_8z(u, &a, IDN2_NONTRANSITIONAL);
+    if (rc == IDN2_OK) again = util::to_lower(a);
+    idn2_free(a);
   }
-  return label > 0;
+  idn2_free(u);
+  return rc == IDN2_OK && again == label;
+}
+
+/** Why `v` (lower case) is not a DNS name in preferred syntax (RFC 1034 §3.5 with RFC 1123's
+ * leading digits and RFC 5890's A-labels; "_" allowed, as service and legacy internal names use
+ * it; "*." first for a wildcard), or nothing when it is one. */
+std::optional<std::string> dns_name_problem(std::string_view v, bool allow_leading_dot) {
+  if (allow_leading_dot && !v.empty() && v.front() == '.') v.remove_prefix(1);
+  if (v.empty()) return "it is empty";
+  if (v.size() > 253) return "it is longer than 253 characters";
+  if (v.rfind("*.", 0) == 0) v.remove_prefix(2);
+  for (const auto& label : util::split(v, '.')) {
+    if (label.empty()) return "it has an empty label";
+    if (label.size() > 63) return "label '" + label.substr(0, 20) + "...' is longer than 63 characters";
+    for (char c : label)
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+        return c == '*' ? std::string("'*' may only be the whole first label") : "label '" + label + "' has a character other than a-z, 0-9, '-' and '_'";
+    if (label.front() == '-' || label.back() == '-') return "label '" + label + "' begins or ends with '-'";
+    if (label.size() >= 4 && label.compare(2, 2, "--") == 0) {
+      if (label.rfind("xn--", 0) != 0) return "label '" + label + "' has '--' in its third and fourth characters, which only an A-label (xn--) may";
+      if (!valid_a_label(label)) return "label '" + label + "' is not a valid A-label (IDNA2008 Punycode)";
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -107,8 +131,8 @@ Result<GeneralName> parse_general_name(std::string_view text) {
   }
   std::string dns = util::to_lower(value);
   if (!dns.empty() && dns.back() == '.') dns.pop_back();
-  if (!valid_dns_name(dns, false))
-    return fail(ErrorKind::InvalidArgument, "'" + std::string(value) + "' is not a valid DNS name");
+  if (auto why = dns_name_problem(dns, false))
+    return fail(ErrorKind::InvalidArgument, "'" + std::string(value) + "' is not a valid DNS name: " + *why);
   return GeneralName{GeneralNameType::Dns, dns};
 }
 
@@ -179,8 +203,8 @@ Result<ossl::Ptr<GENERAL_NAME>> to_openssl(const NameSubtree& subtree) {
   switch (subtree.type) {
     case GeneralNameType::Dns: {
       std::string v = util::to_lower(subtree.value);
-      if (!valid_dns_name(v, true))
-        return fail(ErrorKind::InvalidArgument, "'" + subtree.value + "' is not a valid DNS name constraint (e.g. .corp.internal)");
+      if (auto why = dns_name_problem(v, true))
+        return fail(ErrorKind::InvalidArgument, "'" + subtree.value + "' is not a valid DNS name constraint (e.g. .corp.internal): " + *why);
       return make_gn(GEN_DNS, ia5(v));
     }
     case GeneralNameType::Email: return make_gn(GEN_EMAIL, ia5(subtree.value));

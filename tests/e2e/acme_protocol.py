@@ -187,6 +187,10 @@ expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "prof.tes
 expect(c.post(D["newOrder"], {"identifiers": [{"type": "email", "value": "a@b.c"}]}), 400, "unsupportedIdentifier", "email identifier")
 expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "bad..name.test.internal"}]}), 400, "rejectedIdentifier", "bad name")
 expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "dot.test.internal."}]}), 400, "rejectedIdentifier", "trailing dot")
+# Labels in preferred syntax: no hyphen at either end, and an xn-- label must be a valid A-label.
+for bad, why in [("-hy.test.internal", "begins or ends with '-'"), ("xn--zz.test.internal", "not a valid A-label")]:
+    p = expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": bad}]}), 400, "rejectedIdentifier", bad)
+    assert why in p["detail"] and why in p["subproblems"][0]["detail"], p
 expect(c.post(D["newOrder"], {}), 400, "malformed", "no identifiers")
 r1 = c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "same.test.internal"}]})
 r2 = c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "same.test.internal"}]})

@@ -47,6 +47,29 @@ TEST(GeneralNames, ParseTypedAndBareValues) {
   }
 }
 
+TEST(GeneralNames, DnsLabelsFollowPreferredSyntaxAndALabelsMustDecode) {
+  for (const char* good : {"dns:a-b.corp", "dns:a--b.corp", "dns:_acme-challenge.corp", "dns:1a.corp", "dns:xn--bcher-kva.corp",
+                           "dns:*.xn--bcher-kva.corp", "dns:a.b-c.d"}) {
+    SCOPED_TRACE(good);
+    auto r = x509::parse_general_name(good);
+    EXPECT_TRUE(r) << r.error().detail;
+  }
+  // Each refusal says which label is wrong and why.
+  struct Bad { const char* in; const char* why; };
+  for (const Bad& b : {Bad{"dns:-a.corp", "label '-a' begins or ends with '-'"}, Bad{"dns:a-.corp", "begins or ends with '-'"},
+                       Bad{"dns:ab--c.corp", "only an A-label (xn--) may"}, Bad{"dns:xn--zz.corp", "'xn--zz' is not a valid A-label"},
+                       Bad{"dns:xn--a.corp", "not a valid A-label"}, Bad{"dns:a..corp", "empty label"}, Bad{"dns:*", "'*' may only be"},
+                       Bad{"dns:a b.corp", "character other than"}}) {
+    SCOPED_TRACE(b.in);
+    auto r = x509::parse_general_name(b.in);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().detail.find(b.why), std::string::npos) << r.error().detail;
+  }
+  // Name constraints take the same rules after their leading dot.
+  EXPECT_FALSE(x509::to_openssl(x509::NameSubtree{x509::GeneralNameType::Dns, ".-corp.internal"}));
+  EXPECT_TRUE(x509::to_openssl(x509::NameSubtree{x509::GeneralNameType::Dns, ".corp.internal"}));
+}
+
 TEST(GeneralNames, CidrBecomesAddressAndMask) {
   auto v4 = x509::cidr_bytes("10.0.0.0/8");
   ASSERT_TRUE(v4);
