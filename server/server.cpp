@@ -119,6 +119,14 @@ Result<void> run_server(const config::ServerConfig& cfg, const Secret& ca_passph
   SystemClock clock;
   // Step 1: state.
   PKI_TRY(util::ensure_directory(cfg.data_dir, 0700));
+  // One server per data directory: a second would share the SQLite file but not the store's
+  // write-through caches, its commit sequence or the nonce state, and would serve stale objects.
+  auto held = util::lock_exclusive(cfg.data_dir / "serve.lock");
+  if (!held && held.error().kind == ErrorKind::Conflict)
+    return fail(ErrorKind::Conflict, "another pkictl serve is using the data directory " + cfg.data_dir.string() + " (" + held.error().detail +
+                                         "): stop it first, or give this server its own data_dir");
+  if (!held) return fail(std::move(held).error());
+  const util::ExclusiveLock data_dir_lock = std::move(*held);
   PKI_TRY_ASSIGN(auto store, store::open_sqlite_store(cfg.database().string()));
   // Step 2: the issuing CA.
   PKI_TRY_ASSIGN(auto ca_cert, x509::Certificate::load(cfg.ca.cert.string()));

@@ -1,6 +1,7 @@
 #include "core/util/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -148,6 +149,29 @@ Result<void> remove_file_durable(const std::filesystem::path& path) {
   }
   const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   return sync_directory(dir);
+}
+
+ExclusiveLock::~ExclusiveLock() {
+  if (m_fd >= 0) ::close(m_fd);  // closing the descriptor releases the flock
+}
+
+Result<ExclusiveLock> lock_exclusive(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return fail(ErrorKind::Io, "opening " + path.string() + ": " + errno_text(errno));
+  ExclusiveLock lock(fd);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    if (err != EWOULDBLOCK) return fail(ErrorKind::Io, "locking " + path.string() + ": " + errno_text(err));
+    char pid[32] = {};
+    const ssize_t n = ::pread(fd, pid, sizeof pid - 1, 0);
+    std::string holder = n > 0 ? std::string(pid, static_cast<std::size_t>(n)) : std::string();
+    holder.erase(holder.find_last_not_of(" \n") + 1);
+    return fail(ErrorKind::Conflict, path.string() + " is held by " + (holder.empty() ? "another process" : "pid " + holder));
+  }
+  const std::string mine = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, mine.data(), mine.size(), 0) != static_cast<ssize_t>(mine.size()))
+    return fail(ErrorKind::Io, "writing " + path.string() + ": " + errno_text(errno));
+  return lock;
 }
 
 Result<void> ensure_directory(const std::filesystem::path& dir, unsigned mode) {

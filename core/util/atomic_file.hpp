@@ -35,6 +35,24 @@ struct WriteOptions {
  * not an error. Errors: Io. */
 [[nodiscard]] Result<void> remove_file_durable(const std::filesystem::path& path);
 
+/** An exclusive advisory lock (flock) on a file, held until destroyed; the file holds the holder's
+ * pid, for the message a second taker gets. */
+class ExclusiveLock final {
+ public:
+  explicit ExclusiveLock(int fd) : m_fd(fd) {}
+  ExclusiveLock(ExclusiveLock&& o) noexcept : m_fd(o.m_fd) { o.m_fd = -1; }
+  ExclusiveLock& operator=(ExclusiveLock&&) = delete;
+  ExclusiveLock(const ExclusiveLock&) = delete;
+  ~ExclusiveLock();
+
+ private:
+  int m_fd;
+};
+
+/** Takes the lock on `path` (created 0600) without waiting. Errors: Conflict when another process
+ * holds it (the detail names its pid), Io. */
+[[nodiscard]] Result<ExclusiveLock> lock_exclusive(const std::filesystem::path& path);
+
 /** Creates a directory (and parents) with the given mode if it does not exist. Errors: Io. */
 [[nodiscard]] Result<void> ensure_directory(const std::filesystem::path& dir, unsigned mode = 0755);
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Operating pkictl: install into a prefix and run the installed binary, man pages render without
 # warnings, completions work in real bash, zsh and fish, the systemd unit verifies, SIGHUP reloads
-# (and a bad file is refused while the server keeps serving), SIGTERM stops cleanly.
+# (and a bad file is refused while the server keeps serving), a second server on the same data
+# directory is refused, SIGTERM stops cleanly.
 source "$(dirname "$0")/lib.sh"
 for tool in cmake man zsh fish; do command -v $tool >/dev/null || fail "$tool is needed (scripts/deps.sh installs it)"; done
 
@@ -96,6 +97,16 @@ ok
 rid=$(curl -s -D - -o /dev/null --cacert root/root.crt "$DIRECTORY" | sed -n 's/^X-Request-Id: *//ip' | tr -d '\r')
 [ -n "$rid" ] || fail "no X-Request-Id"
 expect_grep "\"request_id\":\"$rid\"" "$WORK/serve.log"
+
+# --- One server per data directory: a second, on other ports, is refused at start (one line, the
+# holder's pid), and the first keeps serving.
+FIRST_PORT=$ACME_PORT; ACME_PORT=$(free_port)
+write_config second.toml
+ACME_PORT=$FIRST_PORT
+expect_rc 1 timeout 20 "$PKICTL" serve --config second.toml
+one_line_error
+expect_grep "another pkictl serve is using the data directory .* is held by pid $SERVER_PID\\)" "$WORK/err"
+curl -sf --cacert root/root.crt "$DIRECTORY" >/dev/null || fail "the first server stopped answering"; ok
 
 # --- SIGTERM: a clean stop (exit 0, "stopped" logged), and a restart serves the same state.
 kill -TERM "$SERVER_PID"

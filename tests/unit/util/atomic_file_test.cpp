@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -87,4 +88,22 @@ TEST(AtomicFile, RemoveFileDurableRemovesAndToleratesAMissingFile) {
   fs::create_directory(dir.path / "sub");
   ASSERT_TRUE(util::write_file_atomic(dir.path / "sub" / "f", "x"));
   EXPECT_FALSE(util::remove_file_durable(dir.path / "sub"));  // a directory is not a file: an Io error
+}
+
+TEST(AtomicFile, AnExclusiveLockIsRefusedToASecondTakerUntilReleased) {
+  TempDir dir;
+  const auto path = dir.path / "serve.lock";
+  {
+    auto first = util::lock_exclusive(path);
+    ASSERT_TRUE(first) << first.error().detail;
+    struct stat st{};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    // flock locks belong to the open file description: a second open, even in this process, is refused.
+    auto second = util::lock_exclusive(path);
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.error().kind, ErrorKind::Conflict);
+    EXPECT_NE(second.error().detail.find("is held by pid " + std::to_string(::getpid())), std::string::npos) << second.error().detail;
+  }
+  EXPECT_TRUE(util::lock_exclusive(path));  // released with the first
 }
