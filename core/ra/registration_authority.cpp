@@ -126,7 +126,10 @@ Result<RegistrationAuthority::AccountResult> RegistrationAuthority::new_account(
 
 Result<RegistrationAuthority::AccountResult> RegistrationAuthority::create_account(const json& jwk, const json& payload, const std::string& directory,
                                                                                   const std::string& url) {
-  if (!payload.is_object()) return fail(ErrorKind::Malformed, "the newAccount payload must be a JSON object");
+  // RFC 8555 §7.3: an account object. An empty payload (POST-as-GET, which reads a resource that
+  // exists) arrives here as null.
+  if (!payload.is_object())
+    return fail(ErrorKind::Malformed, "the newAccount payload must be a JSON object (send {} at the least; an empty payload is POST-as-GET, which fetches an existing resource)");
   const auto pol = policy();
   const policy::Directory* dir = directory.empty() ? nullptr : pol->directory(directory);
   if (!directory.empty() && !dir) return fail(ErrorKind::NotFound, "the policy has no ACME directory \"" + directory + "\" (any more)");

@@ -60,10 +60,6 @@ json Wfe::order_json(const acme::Order& o) const {
 }
 
 Result<Response> Wfe::new_account(const Authenticated& a, const std::string& directory) {
-  // RFC 8555 §7.3: the payload is an account object ({} at the least); an empty one is POST-as-GET,
-  // which reads a resource that exists.
-  if (a.post_as_get)
-    return fail(ErrorKind::Malformed, "newAccount takes a JSON object payload (send {} at the least): an empty payload is POST-as-GET, which fetches an existing resource");
   PKI_TRY_ASSIGN(auto r, m_ra.new_account(a.jwk, a.payload, directory,
                                           directory.empty() ? "" : m_links.acme("/" + directory + "/new-account")));
   Response resp;
