@@ -61,7 +61,7 @@ Result<ServerConfig> load_server_config(const fs::path& path) {
     PKI_TRY(l.get(*s, "server.", "publish_listen", c.server.publish_listen));
     PKI_TRY(l.get(*s, "server.", "publish_url", c.server.publish_url));
     if (!c.server.publish_url.empty()) {
-      while (!c.server.publish_url.empty() && c.server.publish_url.back() == '/') c.server.publish_url.pop_back();
+      c.server.publish_url = util::without_trailing_slashes(c.server.publish_url);
       const auto scheme = c.server.publish_url.find("://");
       const std::string name = scheme == std::string::npos ? "" : c.server.publish_url.substr(0, scheme);
       if ((name != "http" && name != "https") || net_host_of(c.server.publish_url).empty() ||
@@ -162,7 +162,7 @@ Result<ServerConfig> load_server_config(const fs::path& path) {
     c.server.external_url = std::string(c.server.plain_http ? "http" : "https") + "://" + host + ":" +
                             c.server.listen.front().substr(c.server.listen.front().rfind(':') + 1);
   }
-  while (!c.server.external_url.empty() && c.server.external_url.back() == '/') c.server.external_url.pop_back();
+  c.server.external_url = util::without_trailing_slashes(c.server.external_url);
   if (c.server.publish_url.empty()) c.server.publish_url = c.server.external_url;
   if (c.validation.issuer_domain_names.empty()) {
     auto url = net_host_of(c.server.external_url);

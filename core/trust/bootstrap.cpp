@@ -6,8 +6,8 @@
 namespace pkictl::trust {
 namespace {
 
-std::string base_of(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
+std::string base_of(std::string_view given) {
+  std::string url = util::without_trailing_slashes(given);
   const std::string suffix = "/acme/directory";
   if (url.size() > suffix.size() && url.compare(url.size() - suffix.size(), suffix.size(), suffix) == 0) url.resize(url.size() - suffix.size());
   return url;

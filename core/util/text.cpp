@@ -197,6 +197,11 @@ std::string to_lower(std::string_view s) {
   return out;
 }
 
+std::string without_trailing_slashes(std::string_view s) {
+  while (!s.empty() && s.back() == '/') s.remove_suffix(1);
+  return std::string(s);
+}
+
 std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> out;
   std::size_t start = 0;

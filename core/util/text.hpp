@@ -51,6 +51,8 @@ std::string format_time(TimePoint t);
 std::string to_lower(std::string_view s);
 /** `s` without leading and trailing spaces and tabs (HTTP's optional whitespace). */
 std::string trim(std::string_view s);
+/** A URL (or path) without its trailing slashes: "https://a/" → "https://a"; "/" → "". */
+std::string without_trailing_slashes(std::string_view s);
 /** "a.b..c" split on '.' → {"a", "b", "", "c"}; "" → {""}. */
 std::vector<std::string> split(std::string_view s, char sep);
 

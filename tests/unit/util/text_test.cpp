@@ -64,3 +64,10 @@ TEST(Text, TrimDropsSpacesAndTabsAtBothEndsOnly) {
   EXPECT_EQ(util::trim(" \t "), "");
   EXPECT_EQ(util::trim(""), "");
 }
+
+TEST(Text, WithoutTrailingSlashes) {
+  EXPECT_EQ(util::without_trailing_slashes("https://a.corp//"), "https://a.corp");
+  EXPECT_EQ(util::without_trailing_slashes("https://a.corp"), "https://a.corp");
+  EXPECT_EQ(util::without_trailing_slashes("///"), "");
+  EXPECT_EQ(util::without_trailing_slashes(""), "");
+}
