@@ -69,8 +69,13 @@ ok
 nonce_restart before
 kill -KILL "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 [ ! -e data/nonces.state ] || fail "a killed server left a nonce state"; ok
+# A state file that is not one (truncated, another version) is not imported: the start warns,
+# removes it, and serves with fresh nonces.
+printf 'pkictl-nonces-1\ntruncated' >data/nonces.state
 sed -i 's/^\[acme\]$/[acme]\norder_lifetime = "3s"\nauthz_lifetime = "3s"/' pkictl.toml
 start_server pkictl.toml
+expect_grep 'the saved nonce state is malformed or over an hour old' "$WORK/serve.log"
+[ ! -e data/nonces.state ] || fail "a malformed nonce state was left behind"; ok
 nonce_restart killed
 timeout 60 /usr/bin/python3 "$HERE/expiry.py" "$DIRECTORY" "$WORK/root/root.crt" "$HTTP01_PORT" || fail "expiry checks failed (server log: $WORK/serve.log)"
 ok
