@@ -76,6 +76,14 @@ Result<util::Bytes> bn_param(const crypto::PublicKey& key, const char* name, std
 Result<crypto::PublicKey> jwk_to_key(const json& jwk) {
   if (!jwk.is_object()) return fail(ErrorKind::Malformed, "the JWK is not a JSON object");
   PKI_TRY_ASSIGN(auto kty, member(jwk, "kty"));
+  // A JWK in a request is a public key (RFC 7515 §4.1.3, RFC 8555 §6.2). Private members mean the
+  // client sent its private key: refused, and never used as an account key, so that the client
+  // finds out. RFC 7518 §6.2.2 (EC, OKP as RFC 8037 §2 reuses "d") and §6.3.2 (RSA).
+  for (const char* priv : {"d", "p", "q", "dp", "dq", "qi", "oth"}) {
+    if (jwk.contains(priv))
+      return fail(ErrorKind::BadPublicKey, std::string("the JWK holds the private member \"") + priv +
+                                               "\": send only the public key, and treat this private key as exposed (replace it)");
+  }
   ossl::Ptr<OSSL_PARAM_BLD> bld(OSSL_PARAM_BLD_new());
   if (!bld) return ossl::fail("OSSL_PARAM_BLD_new");
   if (kty == "EC") {

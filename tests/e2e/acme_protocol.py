@@ -158,6 +158,18 @@ ok(short_account, 201, "newAccount with a short EC coordinate")
 same = Client(key=jose.JWKEC(key=short_key)).post(D["newAccount"], {"onlyReturnExisting": True}, use_jwk=True)
 ok(same, 200, "the same key written canonically")
 assert same.headers["Location"] == short_account.headers["Location"], (same.headers, short_account.headers)
+# A JWK with its private member is the client's private key on the wire: badPublicKey saying so,
+# and no account (onlyReturnExisting with the public JWK finds none).
+leaky = ec.generate_private_key(ec.SECP256R1())
+leaky_jwk = dict(jose.JWKEC(key=leaky.public_key()).to_partial_json(), d=b64(leaky.private_numbers().private_value.to_bytes(32, "big")))
+prot = b64(json.dumps({"alg": "ES256", "nonce": nonce(), "url": D["newAccount"], "jwk": leaky_jwk}).encode())
+r, s_ = decode_dss_signature(leaky.sign((prot + "." + pay).encode(), ec.ECDSA(hashes.SHA256())))
+leaky_body = {"protected": prot, "payload": pay, "signature": b64(r.to_bytes(32, "big") + s_.to_bytes(32, "big"))}
+p = expect(S.post(D["newAccount"], data=json.dumps(leaky_body), headers={"Content-Type": "application/jose+json"}), 400, "badPublicKey",
+           "newAccount with a private JWK")
+assert 'private member "d"' in p["detail"] and "exposed" in p["detail"], p
+expect(Client(key=jose.JWKEC(key=leaky)).post(D["newAccount"], {"onlyReturnExisting": True}, use_jwk=True), 400, "accountDoesNotExist",
+       "no account from a private JWK")
 rsa_client = Client(key=jose.JWKRSA(key=rsa.generate_private_key(65537, 2048)), alg=jose.RS256)
 rsa_client.register()
 ok(rsa_client.post(rsa_client.kid, {"contact": ["mailto:new@test.internal"]}), 200, "contact update")

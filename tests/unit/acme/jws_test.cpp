@@ -55,6 +55,29 @@ TEST(Jwk, RefusesBadKeys) {
   }
 }
 
+TEST(Jwk, RefusesPrivateKeysAndSaysTheKeyIsExposed) {
+  // A JWK with private members is the client's private key on the wire: refused, even though the
+  // public members alone would be a good key (they are).
+  for (auto t : {crypto::KeyType::EcP256, crypto::KeyType::Ed25519, crypto::KeyType::Rsa2048}) {
+    SCOPED_TRACE(std::string(crypto::to_string(t)));
+    auto key = *crypto::PrivateKey::generate(t);
+    json jwk = *acme::key_to_jwk(key.public_key());
+    ASSERT_TRUE(acme::jwk_to_key(jwk));
+    for (const char* priv : {"d", "p", "q", "dp", "dq", "qi", "oth"}) {
+      SCOPED_TRACE(priv);
+      json with = jwk;
+      with[priv] = "AQAB";
+      auto r = acme::jwk_to_key(with);
+      ASSERT_FALSE(r);
+      EXPECT_EQ(r.error().kind, ErrorKind::BadPublicKey);
+      EXPECT_NE(r.error().detail.find(std::string("private member \"") + priv + "\""), std::string::npos) << r.error().detail;
+      EXPECT_NE(r.error().detail.find("exposed"), std::string::npos);
+      EXPECT_FALSE(acme::jwk_thumbprint(with));
+      EXPECT_FALSE(acme::required_members(with));
+    }
+  }
+}
+
 // Ruby's acme-client (Debian 12: 2.0.9) writes an EC coordinate as an integer, without its leading
 // zero octets, and hashes that JWK for its key authorizations. About one P-256 key in 128 does it.
 namespace {
