@@ -623,9 +623,15 @@ Result<void> RegistrationAuthority::check_csr_matches(const acme::Order& o, cons
   if (in_csr != ordered) {
     std::string missing, extra;
     for (const auto& i : ordered) if (!in_csr.count(i)) missing += " " + i.type + ":" + i.value;
-    for (const auto& i : in_csr) if (!ordered.count(i)) extra += " " + i.type + ":" + i.value;
+    std::string hint;
+    for (const auto& i : in_csr) {
+      if (ordered.count(i)) continue;
+      extra += " " + i.type + ":" + i.value;
+      if (i.type == "dns" && i.value.ends_with('.') && hint.empty())
+        hint = " (\"" + i.value + "\" ends in a dot: name it in the CSR without the trailing dot)";
+    }
     return fail(ErrorKind::BadCsr, "the CSR's identifiers differ from the order's" + (missing.empty() ? "" : "; missing:" + missing) +
-                                       (extra.empty() ? "" : "; not in the order:" + extra));
+                                       (extra.empty() ? "" : "; not in the order:" + extra) + hint);
   }
   return {};
 }

@@ -282,6 +282,9 @@ t.passed(len(pending))
 url, order = ready_order(c, ["fin.test.internal", "fin2.test.internal"])
 expect(c.post(order["finalize"], {"csr": csr_for(["fin.test.internal"])}), 400, "badCSR", "CSR missing a name")
 expect(c.post(order["finalize"], {"csr": csr_for(["fin.test.internal", "fin2.test.internal", "extra.test.internal"])}), 400, "badCSR", "CSR extra name")
+# A CSR name with a trailing dot is not the order's name: refused, and the detail says why.
+p = expect(c.post(order["finalize"], {"csr": csr_for(["fin2.test.internal", "fin.test.internal."])}), 400, "badCSR", "CSR name with a trailing dot")
+assert '"fin.test.internal." ends in a dot' in p["detail"], p
 acct_key = c.key.key._wrapped  # josepy wraps the cryptography key
 expect(c.post(order["finalize"], {"csr": csr_for(["fin.test.internal", "fin2.test.internal"], key=acct_key)}), 400, "badCSR", "account key in CSR")
 expect(c.post(order["finalize"], {"csr": "!!!"}), 400, "badCSR", "CSR not base64url")
