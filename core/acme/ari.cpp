@@ -15,7 +15,7 @@ Result<AriCertId> parse_ari_cert_id(std::string_view text) {
   auto serial = util::base64url_decode(text.substr(dot + 1));
   if (!aki || !serial || aki->empty() || serial->empty())
     return fail(ErrorKind::Malformed, "the renewalInfo certificate identifier is not base64url");
-  return AriCertId{util::to_hex(*aki), util::to_hex(*serial)};
+  return AriCertId{util::to_hex(*aki), util::to_hex(*serial), util::base64url_encode(*aki) + "." + util::base64url_encode(*serial)};
 }
 
 RenewalWindow renewal_window(TimePoint not_before, TimePoint not_after, const std::string& serial_hex,

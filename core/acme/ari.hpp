@@ -12,6 +12,7 @@ namespace pkictl::acme {
 struct AriCertId {
   std::string aki_hex;
   std::string serial_hex;
+  std::string text;  // re-encoded: one spelling per certificate (base64url's unused low bits cleared)
 };
 /** Errors: Malformed with what is wrong. */
 [[nodiscard]] Result<AriCertId> parse_ari_cert_id(std::string_view text);

@@ -350,9 +350,9 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
     PKI_TRY_ASSIGN(auto old, m_store.certificate_by_serial(cid.aki_hex, cid.serial_hex));
     if (!old) return fail(ErrorKind::Malformed, "\"replaces\": this server issued no certificate " + rid);
     if (old->account_id != acct.id) return fail(ErrorKind::Unauthorized, "\"replaces\": certificate " + rid + " belongs to another account");
-    PKI_TRY_ASSIGN(bool taken, m_store.replacement_exists(rid));
+    PKI_TRY_ASSIGN(bool taken, m_store.replacement_exists(cid.text));
     if (taken) return fail(ErrorKind::AlreadyReplaced, "certificate " + rid + " is already being replaced by another order");
-    o.replaces = rid;
+    o.replaces = cid.text;
   }
   // Step 3: an identical open order is returned instead of a new one (clients retry newOrder).
   if (!nb && !na && o.replaces.empty()) {

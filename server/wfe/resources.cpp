@@ -56,6 +56,7 @@ json Wfe::order_json(const acme::Order& o) const {
   if (o.certificate_id) j["certificate"] = m_links.certificate(*o.certificate_id);
   if (o.error) j["error"] = *o.error;
   if (!o.profile.empty()) j["profile"] = o.profile;
+  if (!o.replaces.empty()) j["replaces"] = o.replaces;  // RFC 9773 §5 (an order field)
   return j;
 }
 

@@ -291,6 +291,9 @@ Result<Response> Wfe::dispatch(const Request& req, json& logline) {
   if (is_revoke) return revoke(auth);
   if (res == "key-change" && seg.size() == 2) return key_change(auth);
   if (res == "new-order" && seg.size() == 2) return new_order(auth);
+  // RFC 9773 §4.1 fetches renewalInfo with a plain GET; its earlier drafts (and clients built on
+  // them) used POST-as-GET, taken too: the answer is the same, whoever asks.
+  if (res == "renewal-info" && seg.size() == 3) return renewal_info(seg[2]);
   if (res == "acct" && seg.size() == 3) return account(auth, seg[2]);
   if (res == "acct" && seg.size() == 4 && seg[3] == "orders") return account_orders(auth, seg[2], query_value(req.target, "cursor"));
   if (res == "order" && seg.size() == 3) return order(auth, seg[2]);

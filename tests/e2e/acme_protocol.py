@@ -421,7 +421,17 @@ ri = S.get(D["renewalInfo"] + "/" + certid)
 assert ri.status_code == 200 and "suggestedWindow" in ri.json() and ri.headers.get("Retry-After"), ri.text
 t.passed()
 expect(S.get(D["renewalInfo"] + "/notanid"), 400, "malformed", "renewalInfo with a bad identifier")
-ok(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "fin.test.internal"}], "replaces": certid}), 201, "newOrder replaces")
+# POST-as-GET, as ARI's earlier drafts fetched it, has the same answer.
+assert ok(c.post(D["renewalInfo"] + "/" + certid, None), 200, "renewalInfo by POST-as-GET")["suggestedWindow"] == ri.json()["suggestedWindow"]
+# The order says what it replaces, in the identifier's one spelling; the same certificate spelled
+# with other unused low bits in its last base64url character is still the same, already replaced.
+replacing = ok(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "fin.test.internal"}], "replaces": certid}), 201, "newOrder replaces")
+assert replacing["replaces"] == certid, replacing
+alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+unused = {2: 15, 3: 3}.get(len(certid.split(".")[1]) % 4, 0)  # low bits a final character carries beyond the bytes
+respelled = certid[:-1] + alphabet[alphabet.index(certid[-1]) ^ 1] if unused else certid
+expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "fin.test.internal"}], "replaces": respelled}), 409, "alreadyReplaced",
+       "a second replacement, spelled otherwise")
 expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "fin.test.internal"}], "replaces": certid}), 409, "alreadyReplaced",
        "a second replacement")
 expect(rsa_client.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "x.test.internal"}], "replaces": certid}), 403,

@@ -60,6 +60,13 @@ TEST(Ari, CertIdsParseAndWindowsSpreadOverTheInterval) {
   ASSERT_TRUE(id) << id.error().detail;
   EXPECT_EQ(id->aki_hex, "69885b6b87464041e1b37b847ba0ae2cde01c8d4");
   EXPECT_EQ(id->serial_hex, "0087654321");
+  EXPECT_EQ(id->text, "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE");
+  // "AIdlQyF" decodes to the same serial (only the unused low bits differ): one spelling per
+  // certificate, so that two orders cannot each replace it under another.
+  auto respelled = acme::parse_ari_cert_id("aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyF");
+  ASSERT_TRUE(respelled);
+  EXPECT_EQ(respelled->serial_hex, "0087654321");
+  EXPECT_EQ(respelled->text, id->text);
   EXPECT_FALSE(acme::parse_ari_cert_id("nodot"));
   EXPECT_FALSE(acme::parse_ari_cert_id("a.b.c"));
   // 1,000 certificates issued in one second: windows cover at least 80 % of the interval.
