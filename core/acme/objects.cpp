@@ -65,7 +65,12 @@ Result<Identifier> normalise_identifier(const nlohmann::json& j) {
   }
   if (type == "ip") {
     auto ip = x509::canonical_ip(value);
-    if (!ip) return fail(ErrorKind::Malformed, "\"" + value + "\" is not an IPv4 or IPv6 address");
+    if (!ip) {
+      std::string hint;
+      if (value.size() > 2 && value.front() == '[' && value.back() == ']') hint = ": write the IPv6 address without the brackets";
+      else if (value.find('%') != std::string::npos) hint = ": a zone index (%...) names an interface, which a certificate cannot";
+      return fail(ErrorKind::Malformed, "\"" + value + "\" is not an IPv4 or IPv6 address" + hint);
+    }
     return Identifier{"ip", *ip};
   }
   return fail(ErrorKind::UnsupportedIdentifier, "identifier type \"" + type + "\" is not supported (dns, ip)");

@@ -284,7 +284,13 @@ Result<acme::Order> RegistrationAuthority::new_order(const acme::Account& acct, 
   for (const auto& j : payload["identifiers"]) {
     auto ident = acme::normalise_identifier(j);
     if (!ident) {
-      if (ident.error().kind == ErrorKind::Malformed) return fail(std::move(ident).error());
+      if (ident.error().kind == ErrorKind::Malformed) {
+        // Refused as a whole, but the subproblem still names the identifier (RFC 8555 §6.7.1).
+        Error e = std::move(ident).error();
+        if (j.is_object() && j.contains("type") && j["type"].is_string() && j.contains("value") && j["value"].is_string())
+          e.sub_errors.push_back({e.kind, j["type"].get<std::string>(), j["value"].get<std::string>(), e.detail});
+        return fail(std::move(e));
+      }
       refused.sub_errors.push_back({ident.error().kind, j.value("type", ""), j.value("value", ""), ident.error().detail});
       rule_ids.push_back(std::string(to_string(ident.error().kind)));
       continue;

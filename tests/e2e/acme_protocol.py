@@ -203,6 +203,11 @@ expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "dot.test
 for bad, why in [("-hy.test.internal", "begins or ends with '-'"), ("xn--zz.test.internal", "not a valid A-label")]:
     p = expect(c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": bad}]}), 400, "rejectedIdentifier", bad)
     assert why in p["detail"] and why in p["subproblems"][0]["detail"], p
+# A malformed IP identifier refuses the order, and its subproblem names the identifier; brackets
+# and zone indexes get a hint.
+for bad, why in [("[::1]", "without the brackets"), ("fe80::1%eth0", "zone index"), ("127.1", "not an IPv4 or IPv6 address")]:
+    p = expect(c.post(D["newOrder"], {"identifiers": [{"type": "ip", "value": bad}]}), 400, "malformed", bad)
+    assert why in p["detail"] and p["subproblems"][0]["identifier"] == {"type": "ip", "value": bad}, p
 expect(c.post(D["newOrder"], {}), 400, "malformed", "no identifiers")
 r1 = c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "same.test.internal"}]})
 r2 = c.post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "same.test.internal"}]})
