@@ -219,4 +219,17 @@ std::string to_pem_bundle(const std::vector<Certificate>& certs) {
   return out;
 }
 
+Result<std::string> to_pkcs7_certs_only(const std::vector<Certificate>& certs) {
+  ossl::Ptr<PKCS7> p7(PKCS7_new());
+  // Detached: the encapsulated content is absent (openssl crl2pkcs7 -nocrl writes the same).
+  if (!p7 || PKCS7_set_type(p7.get(), NID_pkcs7_signed) != 1 || PKCS7_content_new(p7.get(), NID_pkcs7_data) != 1 ||
+      PKCS7_set_detached(p7.get(), 1) != 1)
+    return ossl::fail("building the PKCS #7 bundle");
+  for (const auto& c : certs)
+    if (PKCS7_add_certificate(p7.get(), c.get()) != 1) return ossl::fail("adding a certificate to the PKCS #7 bundle");
+  std::string der = ossl::to_der(p7.get(), i2d_PKCS7);
+  if (der.empty()) return ossl::fail("encoding the PKCS #7 bundle");
+  return der;
+}
+
 }  // namespace pkictl::x509

@@ -78,6 +78,9 @@ struct ObtainedCertificate {
 std::string der_to_pem(std::string_view der);
 /** Concatenated PEM of several certificates. */
 std::string to_pem_bundle(const std::vector<Certificate>& certs);
+/** A PKCS #7 "certs-only" bundle (SignedData without signers or content, RFC 8551 §3.8 and
+ * RFC 2315), DER: what application/pkcs7-mime and .p7b files carry. Errors: Crypto. */
+[[nodiscard]] Result<std::string> to_pkcs7_certs_only(const std::vector<Certificate>& certs);
 TimePoint asn1_time_to_point(const ASN1_TIME* t);
 
 }  // namespace pkictl::x509

@@ -202,18 +202,24 @@ Result<Response> Wfe::challenge(const Authenticated& a, const std::string& id) {
   return resp;
 }
 
-Result<Response> Wfe::certificate(const Authenticated& a, const std::string& id, std::size_t which, bool der) {
+Result<Response> Wfe::certificate(const Authenticated& a, const std::string& id, std::size_t which, CertFormat format) {
   PKI_TRY(require_account(a.account));
   PKI_TRY_ASSIGN(auto c, m_ra.certificate(*a.account, id));
   const auto& ca = m_ra.issuing_ca();
   if (which > ca.alternates.size()) return fail(ErrorKind::NotFound, "certificate " + id + " has no alternate chain " + std::to_string(which));
   Response resp;
   const auto& chain = which == 0 ? ca.chain : ca.alternates[which - 1];
-  if (der) {
+  if (format == CertFormat::Der) {
     // RFC 8555 §7.4.2: a format that holds one certificate names the issuer with rel="up".
     resp.headers.emplace_back("Content-Type", "application/pkix-cert");
     resp.body = c.der;
     resp.headers.emplace_back("Link", "<" + m_links.ca_certificate(util::to_hex(chain.front().fingerprint())) + ">;rel=\"up\"");
+  } else if (format == CertFormat::Pkcs7) {
+    PKI_TRY_ASSIGN(auto leaf, x509::Certificate::parse(c.der));
+    std::vector<x509::Certificate> all{std::move(leaf)};
+    all.insert(all.end(), chain.begin(), chain.end());
+    PKI_TRY_ASSIGN(resp.body, x509::to_pkcs7_certs_only(all));
+    resp.headers.emplace_back("Content-Type", "application/pkcs7-mime; smime-type=certs-only");
   } else {
     // The PEM chain holds the issuers already, so it has no rel="up": clients built on acmez
     // (Caddy, certmagic) append whatever "up" serves to the chain (issuance failed on that, or the

@@ -43,16 +43,16 @@ std::string query_value(const std::string& target, const std::string& key) {
   return {};
 }
 
-/** RFC 8555 §7.4.2 with RFC 9110 §12.5.1: true when the Accept header prefers the single DER
- * certificate (application/pkix-cert) to the PEM chain. Each type takes the q of its most specific
- * matching range; without any range for either (or with no Accept) the answer is the PEM chain. */
-bool prefers_der(const Request& req) {
+/** RFC 8555 §7.4.2 with RFC 9110 §12.5.1: the certificate format the Accept header prefers. Each
+ * type takes the q of its most specific matching range; the PEM chain wins ties, and is the answer
+ * without any range for the others (or without Accept). */
+CertFormat preferred_format(const Request& req) {
   const auto accept = req.headers.find("accept");
-  if (accept == req.headers.end()) return false;
+  if (accept == req.headers.end()) return CertFormat::PemChain;
   struct Pref {
     int specificity = -1;  // 2 exact, 1 application/*, 0 */*
     double q = 0;
-  } pem, der;
+  } pem, der, p7;
   for (const auto& range : util::split(accept->second, ',')) {
     const auto parts = util::split(range, ';');
     const std::string type = util::to_lower(util::trim(parts.front()));
@@ -67,8 +67,17 @@ bool prefers_der(const Request& req) {
     };
     match("application/pem-certificate-chain", pem);
     match("application/pkix-cert", der);
+    match("application/pkcs7-mime", p7);
   }
-  return der.specificity >= 0 && der.q > 0 && der.q > (pem.specificity >= 0 ? pem.q : 0);
+  auto best = CertFormat::PemChain;
+  double best_q = pem.specificity >= 0 ? pem.q : 0;
+  for (auto [format, pref] : {std::pair{CertFormat::Der, der}, std::pair{CertFormat::Pkcs7, p7}}) {
+    if (pref.specificity >= 0 && pref.q > 0 && pref.q > best_q) {
+      best = format;
+      best_q = pref.q;
+    }
+  }
+  return best;
 }
 
 /** 5-15 s, at random: clients refused together do not all come back together. */
@@ -300,11 +309,11 @@ Result<Response> Wfe::dispatch(const Request& req, json& logline) {
   if (res == "order" && seg.size() == 4 && seg[3] == "finalize") return finalize(auth, seg[2]);
   if (res == "authz" && seg.size() == 3) return authz(auth, seg[2]);
   if (res == "chall" && seg.size() == 3) return challenge(auth, seg[2]);
-  if (res == "cert" && seg.size() == 3) return certificate(auth, seg[2], 0, prefers_der(req));
+  if (res == "cert" && seg.size() == 3) return certificate(auth, seg[2], 0, preferred_format(req));
   if (res == "cert" && seg.size() == 4) {
     const int alt = std::atoi(seg[3].c_str());
     if (alt <= 0 || std::to_string(alt) != seg[3]) return fail(ErrorKind::NotFound, "no such resource: " + path_of(req.target));
-    return certificate(auth, seg[2], static_cast<std::size_t>(alt), prefers_der(req));
+    return certificate(auth, seg[2], static_cast<std::size_t>(alt), preferred_format(req));
   }
   return fail(ErrorKind::NotFound, "no such resource: " + path_of(req.target));
 }

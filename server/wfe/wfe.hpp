@@ -89,6 +89,13 @@ class Links final {
 /** How long the answer to a challenge waits for its validation's outcome (Response::Hold). */
 inline constexpr std::chrono::milliseconds challenge_answer_wait{1000};
 
+/** The formats of a certificate download (RFC 8555 §7.4.2), as the client's Accept prefers. */
+enum class CertFormat {
+  PemChain,  // application/pem-certificate-chain: the leaf and its chain (the default)
+  Der,       // application/pkix-cert: the leaf alone, rel="up" to its issuer
+  Pkcs7,     // application/pkcs7-mime: the leaf and its chain, certs-only
+};
+
 class Wfe final {
  public:
   Wfe(ra::RegistrationAuthority& ra, NonceService& nonces, const config::ServerConfig& cfg, log::Logger& logger)
@@ -127,8 +134,7 @@ class Wfe final {
   Result<Response> finalize(const Authenticated& a, const std::string& id);
   Result<Response> authz(const Authenticated& a, const std::string& id);
   Result<Response> challenge(const Authenticated& a, const std::string& id);
-  /** `der`: the leaf alone as application/pkix-cert (the client's Accept prefers it), else the PEM chain. */
-  Result<Response> certificate(const Authenticated& a, const std::string& id, std::size_t which, bool der);
+  Result<Response> certificate(const Authenticated& a, const std::string& id, std::size_t which, CertFormat format);
   Result<Response> ca_certificate(const std::string& file);
   Result<Response> revoke(const Authenticated& a);
   Result<Response> renewal_info(const std::string& cert_id);

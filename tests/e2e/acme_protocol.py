@@ -13,6 +13,7 @@ import requests
 from acme import jws as acme_jws
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID
@@ -330,9 +331,16 @@ for accept in ["application/pkix-cert", "application/pem-certificate-chain;q=0.5
     leaf = c.post(done["certificate"], None, accept=accept)
     assert leaf.status_code == 200 and leaf.headers["Content-Type"] == "application/pkix-cert", (accept, leaf.headers)
     assert x509.load_der_x509_certificate(leaf.content) == chain[0]
-for accept in ["*/*", "application/pkix-cert;q=0.5, application/*", "text/html", "application/pkix-cert;q=0"]:
+for accept in ["*/*", "application/pkix-cert;q=0.5, application/*", "text/html", "application/pkix-cert;q=0", "application/pkcs7-mime;q=0"]:
     r = c.post(done["certificate"], None, accept=accept)
     assert r.headers["Content-Type"] == "application/pem-certificate-chain", (accept, r.headers)
+# application/pkcs7-mime (RFC 8555 §7.4.2 names it too): the same chain as a certs-only bundle.
+for accept in ["application/pkcs7-mime", "application/pem-certificate-chain;q=0.5, application/pkix-cert;q=0.7, application/pkcs7-mime"]:
+    p7 = c.post(done["certificate"], None, accept=accept)
+    assert p7.status_code == 200 and p7.headers["Content-Type"] == "application/pkcs7-mime; smime-type=certs-only", (accept, p7.headers)
+    assert pkcs7.load_der_pkcs7_certificates(p7.content) == chain, accept
+    assert links_of(p7, "up") == [] and len(links_of(p7, "alternate")) == 1, p7.headers
+t.passed()
 up = links_of(leaf, "up")
 assert len(up) == 1 and len(links_of(leaf, "alternate")) == 1, leaf.headers
 for issuer_der in [S.get(up[0]), c.post(up[0], None)]:

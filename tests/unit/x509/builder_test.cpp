@@ -167,3 +167,24 @@ TEST(Certificate, AParsedCertificateIsSharedByLaterParsesOfTheSameBytes) {
   ASSERT_FALSE(trailing);
   EXPECT_EQ(trailing.error().kind, ErrorKind::Malformed);
 }
+
+TEST(Certificate, APkcs7BundleHoldsTheCertificatesInOrderAndNothingElse) {
+  auto root = test::make_root("CN=P7 Root");
+  auto key = *crypto::PrivateKey::generate(crypto::KeyType::EcP256);
+  auto leaf = test::issue_under(root, test::leaf_spec({{GeneralNameType::Dns, "p7.internal"}}), key.public_key());
+  ASSERT_TRUE(leaf);
+  auto der = x509::to_pkcs7_certs_only({*leaf, root.cert});
+  ASSERT_TRUE(der) << der.error().detail;
+  const auto* p = reinterpret_cast<const unsigned char*>(der->data());
+  ossl::Ptr<PKCS7> p7(d2i_PKCS7(nullptr, &p, static_cast<long>(der->size())));
+  ASSERT_TRUE(p7);
+  EXPECT_EQ(p, reinterpret_cast<const unsigned char*>(der->data()) + der->size());  // no trailing bytes
+  ASSERT_EQ(OBJ_obj2nid(p7->type), NID_pkcs7_signed);
+  const PKCS7_SIGNED* signed_data = p7->d.sign;
+  EXPECT_EQ(sk_PKCS7_SIGNER_INFO_num(signed_data->signer_info), 0);  // certs-only: no signers
+  EXPECT_EQ(OBJ_obj2nid(signed_data->contents->type), NID_pkcs7_data);
+  EXPECT_EQ(signed_data->contents->d.data, nullptr);  // and no content
+  ASSERT_EQ(sk_X509_num(signed_data->cert), 2);
+  EXPECT_EQ(x509::Certificate(ossl::up_ref(sk_X509_value(signed_data->cert, 0))).der(), leaf->der());
+  EXPECT_EQ(x509::Certificate(ossl::up_ref(sk_X509_value(signed_data->cert, 1))).der(), root.cert.der());
+}
