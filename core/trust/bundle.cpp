@@ -25,17 +25,6 @@ std::string slug(const x509::Certificate& c) {
   return (s.empty() ? "ca" : s) + "-" + fp(c).substr(0, 8);
 }
 
-Result<std::string> pkcs7(const std::vector<x509::Certificate>& certs) {
-  ossl::Ptr<PKCS7> p7(PKCS7_new());
-  if (!p7 || PKCS7_set_type(p7.get(), NID_pkcs7_signed) != 1 || PKCS7_content_new(p7.get(), NID_pkcs7_data) != 1)
-    return ossl::fail("building the PKCS#7 bundle");
-  for (const auto& c : certs)
-    if (PKCS7_add_certificate(p7.get(), c.get()) != 1) return ossl::fail("adding a certificate to PKCS#7");
-  std::string out = ossl::to_der(p7.get(), i2d_PKCS7);
-  if (out.empty()) return ossl::fail("encoding PKCS#7");
-  return out;
-}
-
 Result<std::string> pkcs12(const std::vector<x509::Certificate>& certs, const std::string& password) {
   // Certificate bags only, each marked trusted for Java (the Oracle "trusted key usage" attribute,
   // 2.16.840.1.113894.746875.1.1 = anyExtendedKeyUsage) so keytool lists trustedCertEntry items.
@@ -140,7 +129,7 @@ Result<std::map<std::string, std::string>> render(const std::vector<x509::Certif
         return fail(ErrorKind::InvalidArgument, "DER holds one certificate and there are " + std::to_string(certs.size()) + "; use pem or p7b");
       out[""] = certs.front().der();
       break;
-    case Format::Pkcs7: { PKI_TRY_ASSIGN(out[""], pkcs7(certs)); break; }
+    case Format::Pkcs7: { PKI_TRY_ASSIGN(out[""], x509::to_pkcs7_certs_only(certs)); break; }
     case Format::Pkcs12: { PKI_TRY_ASSIGN(out[""], pkcs12(certs, options.p12_password)); break; }
     case Format::Debian:
       for (const auto& c : certs) out[slug(c) + ".crt"] = c.pem();
