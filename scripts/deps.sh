@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything pkictl needs to build, run and test, from Debian 12 packages.
-# Idempotent: packages already present are not fetched again.
+# Idempotent: packages already present are not fetched again. Recommends are not installed, so a
+# package a test needs only through a Recommends (lacme-accountd and its RSA module for lacme) is listed itself.
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build ccache pkg-config git openssl ca-certificates
       libssl-dev libcli11-dev libtomlplusplus-dev libsqlitecpp-dev libsqlite3-dev
       libcurl4-openssl-dev libc-ares-dev libidn2-dev libgfshare-dev libp11-dev libp11-kit-dev softhsm2 libjemalloc-dev libboost-dev libboost-system-dev libgtest-dev nlohmann-json3-dev
-      sqlite3 curl certbot lego pebble uacme dehydrated acme-tiny ruby-acme-client acmetool lacme apache2-bin nodejs golang-go golang-golang-x-crypto-dev zsh fish man-db systemd
+      sqlite3 curl certbot lego pebble uacme dehydrated acme-tiny ruby-acme-client acmetool lacme lacme-accountd libcrypt-openssl-rsa-perl liblwp-protocol-https-perl apache2-bin nodejs golang-go golang-golang-x-crypto-dev zsh fish man-db systemd
       python3-jsonschema python3-yaml python3-prometheus-client default-jre-headless)
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/pkictl-tests  # what the tests need outside the checkout
