@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything pkictl needs to build, run and test, from Debian 12 packages.
 # Idempotent: packages already present are not fetched again. Recommends are not installed, so a
-# package a test needs only through a Recommends (lacme-accountd and its RSA module for lacme) is listed itself.
+# package a test needs only through a Recommends (lacme-accountd and its RSA module for lacme, LWP's
+# https for lacme) is listed itself.
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build ccache pkg-config git openssl ca-certificates
       libssl-dev libcli11-dev libtomlplusplus-dev libsqlitecpp-dev libsqlite3-dev

@@ -7,7 +7,7 @@
 # They answer http-01 from a webroot that a plain HTTP server publishes on the validation port;
 # chains are judged by openssl.
 source "$(dirname "$0")/lib.sh"
-for tool in dehydrated acme-tiny acmetool lacme node ruby python3 pebble-challtestsrv; do command -v $tool >/dev/null || fail "$tool is needed (scripts/deps.sh installs it)"; done
+for tool in dehydrated acme-tiny acmetool lacme lacme-accountd node ruby python3 pebble-challtestsrv; do command -v $tool >/dev/null || fail "$tool is needed (scripts/deps.sh installs it)"; done
 ruby -e 'require "acme-client"' 2>/dev/null || fail "the Ruby acme-client gem is needed (scripts/deps.sh installs ruby-acme-client)"
 NODE_MODULES=${PKICTL_NODE_MODULES:-$TEST_CACHE/node/node_modules}
 [ -f "$NODE_MODULES/acme-client/package.json" ] && [ -f "$NODE_MODULES/@root/acme/package.json" ] || fail "the npm acme-client and @root/acme are needed in $NODE_MODULES (scripts/deps.sh installs them from tests/e2e/node/package-lock.json)"
